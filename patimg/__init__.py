@@ -1,0 +1,1 @@
+"""PatImg: multimodal search over patent drawings."""

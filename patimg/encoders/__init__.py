@@ -1,0 +1,1 @@
+"""Encoders: visual and textual backends behind one interface."""
