@@ -1,0 +1,283 @@
+"""``patimg`` command line: one subcommand per pipeline stage (``python -m patimg`` works the same).
+
+Errors the user can act on (a bad input, a missing model) print one line on stderr and exit with status 2;
+JSON goes to stdout only, so scripts can pipe it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from patimg.errors import PatImgError
+
+
+def _progress_bar():
+    """A ``progress(stage, done, total, item)`` callback drawing tqdm bars on stderr."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int, item: str) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="item", file=sys.stderr, leave=True)
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(Path(item).name[:40] if item else "")
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return progress
+
+
+def _print_json(payload) -> None:
+    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from patimg.ingest import ingest
+
+    report = ingest(args.sources, collection=args.collection, ocr=args.ocr,
+                    progress=None if args.quiet else _progress_bar())
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(f"added {len(report.added)} publication(s), {report.figures} figure(s); "
+              f"skipped {len(report.skipped)} already ingested; {len(report.errors)} failed", file=sys.stderr)
+        for source, problem in report.errors:
+            print(f"  failed: {source}: {problem}", file=sys.stderr)
+    return 0 if not report.errors or report.added or report.skipped else 1
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from patimg.figures import load_drawing
+    from patimg.ocr import get_ocr, read_drawing
+
+    image = load_drawing(args.image, name=str(args.image))
+    reading = read_drawing(image, ocr=get_ocr(args.ocr))
+    items = [{"text": lab.text, "kind": lab.kind, "box": [round(v, 1) for v in lab.box],
+              "confidence": round(float(lab.confidence), 4)} for lab in reading.labels]
+    if args.json:
+        _print_json(items)
+    else:
+        print(f"rotation {reading.rotation} degrees")
+        for item in items:
+            print(f"{item['kind']:9s} {item['text']:10s} {item['confidence']:.2f} {item['box']}")
+    return 0
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from patimg.collection import Collection
+
+    collection = Collection.open(args.collection)
+    out = []
+    for figure in collection.figure_records(args.patent):
+        signs = [lab.text for lab in collection.labels(figure.figure_id) if lab.kind == "reference"]
+        out.append({"id": figure.figure_id, "patent": figure.patent_id, "caption": figure.caption,
+                    "figure_num": figure.figure_num, "sheet": figure.sheet, "split": figure.split,
+                    "image": str(collection.path / figure.image), "signs": list(dict.fromkeys(signs))})
+    if args.json:
+        _print_json(out)
+    else:
+        for item in out:
+            print(f"{item['id']}\t{item['caption'] or '-'}\t{' '.join(item['signs'])}")
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from patimg.collection import Collection
+    from patimg.errors import BadInputError
+
+    collection = Collection.open(args.collection)
+    try:
+        figure = collection.figure(args.figure)
+    except KeyError as error:
+        raise BadInputError(args.figure, f"no such figure in {collection.path} (see `patimg figures`)") from error
+    by_index = {s.index: s.text for s in collection.sentences(figure.patent_id)}
+    signs = [{"sign": link.sign, "term": link.term,
+              "sentences": [by_index[i] for i in link.sentence_indexes if i in by_index]}
+             for link in collection.links(figure.figure_id)]
+    payload = {"figure_id": figure.figure_id, "signs": signs}
+    if args.json:
+        _print_json(payload)
+    else:
+        for sign in signs:
+            status = f"{len(sign['sentences'])} sentence(s)" if sign["sentences"] else "unlinked"
+            print(f"{sign['sign']:8s} {sign['term'] or '-':30s} {status}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from patimg.indexing import build_indexes
+
+    infos = build_indexes(args.collection, visual=args.visual, text=args.text, rebuild=args.rebuild,
+                          index_kind=args.index_kind, progress=None if args.quiet else _progress_bar())
+    if args.json:
+        _print_json(infos)
+    else:
+        for channel, info in infos.items():
+            print(f"{channel}: {info.get('count', '?')} vectors, {info.get('index_type', info.get('kind', '?'))}",
+                  file=sys.stderr)
+    return 0
+
+
+def _search_kwargs(args: argparse.Namespace):
+    from patimg.search import SearchFilters
+
+    filters = SearchFilters(office=args.office, date_from=args.date_from, date_to=args.date_to,
+                            class_prefix=args.class_prefix, exclude_patent=args.exclude_patent)
+    return {"channel": args.channel, "fusion": args.fusion, "k": args.k, "filters": filters}
+
+
+def _run_query(searcher, query: str, args: argparse.Namespace, text: str | None = None):
+    """A query line is a figure id of the collection or a path to an image."""
+    from patimg.figures import load_drawing
+
+    kwargs = _search_kwargs(args)
+    if Path(query).is_file():
+        return searcher.search(image=load_drawing(query, name=query), text=text, **kwargs)
+    return searcher.search(figure_id=query, text=text, **kwargs)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from patimg.figures import load_drawing
+    from patimg.search import Searcher, hits_to_json
+
+    searcher = Searcher(args.collection, ocr=args.ocr)
+    if args.queries:
+        lines = [line.strip() for line in Path(args.queries).read_text(encoding="utf-8").splitlines()]
+        for query in (q for q in lines if q and not q.startswith("#")):
+            try:
+                result = _run_query(searcher, query, args, text=args.text)
+                record = {"query": query, "hits": hits_to_json(result.hits)}
+            except PatImgError as error:
+                record = {"query": query, "error": str(error), "hits": []}
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        return 0
+    kwargs = _search_kwargs(args)
+    image = load_drawing(args.image, name=str(args.image)) if args.image else None
+    result = searcher.search(image=image, figure_id=args.figure, text=args.text, **kwargs)
+    if args.json:
+        _print_json(hits_to_json(result.hits))
+    else:
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
+        for hit in result.hits:
+            scores = " ".join(f"{k}={v:.3f}" for k, v in hit.scores.items() if v is not None)
+            print(f"{hit.rank:3d} {hit.score:.4f} {hit.figure_id} {hit.caption} ({scores})")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from patimg import evaluation
+
+    if args.run:
+        if not args.qrels:
+            raise PatImgError("--run needs --qrels FILE (the judgments to score the runs against)")
+        payload = evaluation.evaluate_trec_files(args.qrels, args.run)
+    else:
+        if not args.collection:
+            raise PatImgError("give --collection DIR (judged searches) or --qrels FILE --run FILE...")
+        from patimg.evaluate_collection import evaluate_collection
+
+        payload = evaluate_collection(args.collection, qrels=args.qrels, k=50)
+    if args.json:
+        _print_json(payload)
+    else:
+        for name, run in payload["runs"].items():
+            print(f"{name:20s} AP@50 {run['AP@50']:.4f}  ({len(run['per_query'])} queries)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from patimg.demo import build_demo_collection
+
+    path = build_demo_collection(Path(args.collection), progress=None if args.quiet else _progress_bar())
+    print(f"demo collection ready at {path}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="patimg", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str, handler, *, collection: bool | str = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if collection:
+            p.add_argument("--collection", required=collection is True, type=Path,
+                           default=os.environ.get("PATIMG_COLLECTION") if collection is True else None,
+                           help="collection folder")
+        p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("ingest", "ingest publications (USPTO ZIP/XML+TIFF, EPO package, image folder) into a collection",
+            cmd_ingest)
+    p.add_argument("sources", nargs="+", type=Path, help="files or folders to ingest")
+    p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
+
+    p = add("read", "read the text drawn in one drawing (reference signs, captions, other text)", cmd_read,
+            collection=False)
+    p.add_argument("image", type=Path)
+    p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
+
+    p = add("figures", "list the figures of a collection with the reference signs read on each", cmd_figures)
+    p.add_argument("--patent", default=None, help="only this patent's figures")
+
+    p = add("links", "reference signs of a figure with the term each names and its sentences", cmd_links)
+    p.add_argument("--figure", required=True, help="figure id (see `patimg figures`)")
+
+    p = add("index", "encode figures and build one FAISS index per channel", cmd_index)
+    p.add_argument("--visual", default=None, help="visual encoder: clip:ViT-B-32/openai, or the weight-free "
+                   "descriptor's name (default: the collection's, else CLIP when its weights exist)")
+    p.add_argument("--text", default=None, help="text encoder: minilm (offline), or a sentence-transformers name")
+    p.add_argument("--rebuild", action="store_true", help="re-encode everything (to switch encoders)")
+    p.add_argument("--index-kind", default="auto", choices=["auto", "flat", "ivfpq", "hnsw"])
+
+    p = add("search", "find figures like a query image, figure or text", cmd_search)
+    query = p.add_mutually_exclusive_group()
+    query.add_argument("--image", type=Path, help="query drawing")
+    query.add_argument("--figure", help="query figure id of the collection")
+    query.add_argument("--queries", type=Path, help="file with one image path or figure id per line (JSON lines out)")
+    p.add_argument("--text", help="query text (alone or with --image/--figure)")
+    p.add_argument("--channel", default="fused", choices=["visual", "text", "fused"])
+    p.add_argument("--fusion", default="avg", choices=["avg", "max", "rrf", "weighted"])
+    p.add_argument("-k", type=int, default=50, help="number of results")
+    p.add_argument("--office", help="only this office (US, EP)")
+    p.add_argument("--date-from", help="only publications on or after YYYY-MM-DD")
+    p.add_argument("--date-to", help="only publications on or before YYYY-MM-DD")
+    p.add_argument("--class-prefix", help="only publications with an IPC/CPC class starting so (e.g. B64C)")
+    p.add_argument("--exclude-patent", action="store_true", help="leave out the query's own patent")
+    p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
+
+    p = add("eval", "AP@50 per query and mAP per method (trec_eval map_cut.50)", cmd_eval, collection="optional")
+    p.add_argument("--qrels", type=Path, help="TREC qrels file")
+    p.add_argument("--run", type=Path, nargs="+", help="TREC run files to score (no collection needed)")
+
+    p = add("demo", "build the demo collection (synthetic patent-like drawings and text)", cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``patimg`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except PatImgError as error:
+        print(f"patimg {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

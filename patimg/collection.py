@@ -1,0 +1,412 @@
+"""The on-disk collection: one folder holding everything PatImg knows about a set of publications.
+
+Layout::
+
+    <collection>/
+      collection.json        format marker, name, creation time, encoders that built the indexes
+      collection.sqlite      patents, sentences, figures, labels, links, ingested sources, errors
+      figures/<id>.png       one upright, cropped image per figure
+      work/                  archives unpacked during ingest
+      vectors/<channel>.npy  row-aligned embeddings (+ <channel>_ids.json), reused when adding publications
+      indexes/<channel>/     one FAISS index per channel with index_infos.json beside it
+      judgments.sqlite       relevance judgments and the search audit log
+
+Why SQLite rather than parquet tables (as DESIGN.md first sketched): ingest writes one publication at a time,
+and a transaction per publication makes a crash leave either the whole publication or none of it; a re-run
+then skips what is done. Tables can still be exported (``Collection.table``) to parquet or CSV.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from patimg.errors import BadInputError
+from patimg.types import Figure, Label, Patent, Sentence, SignLink
+
+FORMAT = "patimg-collection"
+FORMAT_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    key TEXT PRIMARY KEY, source TEXT, kind TEXT, patent_id TEXT, n_figures INTEGER, time TEXT);
+CREATE TABLE IF NOT EXISTS patents (
+    patent_id TEXT PRIMARY KEY, office TEXT, number TEXT, kind TEXT, date TEXT, title TEXT, abstract TEXT,
+    applicants TEXT, ipc TEXT, cpc TEXT, language TEXT, source TEXT);
+CREATE TABLE IF NOT EXISTS sentences (
+    patent_id TEXT, idx INTEGER, text TEXT, section TEXT, PRIMARY KEY (patent_id, idx));
+CREATE TABLE IF NOT EXISTS figure_descriptions (
+    patent_id TEXT, figure_num TEXT, text TEXT, PRIMARY KEY (patent_id, figure_num));
+CREATE TABLE IF NOT EXISTS figures (
+    figure_id TEXT PRIMARY KEY, patent_id TEXT, caption TEXT, figure_num TEXT, sheet TEXT, box TEXT,
+    rotation INTEGER, image TEXT, split TEXT, position INTEGER);
+CREATE INDEX IF NOT EXISTS figures_by_patent ON figures (patent_id, position);
+CREATE TABLE IF NOT EXISTS labels (
+    figure_id TEXT, text TEXT, kind TEXT, x0 REAL, y0 REAL, x1 REAL, y1 REAL, confidence REAL);
+CREATE INDEX IF NOT EXISTS labels_by_figure ON labels (figure_id);
+CREATE TABLE IF NOT EXISTS links (
+    figure_id TEXT, sign TEXT, term TEXT, sentence_indexes TEXT, PRIMARY KEY (figure_id, sign));
+CREATE TABLE IF NOT EXISTS errors (source TEXT, problem TEXT, time TEXT);
+"""
+
+_TUPLE_FIELDS = ("applicants", "ipc", "cpc")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place.
+
+    A reader (or a crash) never sees a half-written file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, payload: Any) -> None:
+    """Write JSON atomically (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"))
+
+
+class Collection:
+    """A collection folder. Open with :meth:`open`, make with :meth:`create` or :meth:`open_or_create`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db_path = self.path / "collection.sqlite"
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, *, name: str | None = None) -> Collection:
+        """Create an empty collection at ``path`` (the folder may exist but must not be another collection).
+
+        Args:
+            path: Folder to create.
+            name: Display name; defaults to the folder name.
+        """
+        folder = Path(path)
+        if (folder / "collection.json").exists():
+            return cls.open(folder)
+        if folder.exists() and not folder.is_dir():
+            raise BadInputError(str(folder), "exists and is not a folder; choose another collection path")
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {"format": FORMAT, "version": FORMAT_VERSION, "name": name or folder.resolve().name,
+                "created": _now(), "encoders": {}}
+        collection = cls(folder)
+        with collection._connect() as db:
+            db.executescript(_SCHEMA)
+        atomic_write_json(folder / "collection.json", meta)
+        return collection
+
+    @classmethod
+    def open(cls, path: str | Path) -> Collection:
+        """Open an existing collection.
+
+        Raises:
+            BadInputError: ``path`` is missing or is not a PatImg collection.
+        """
+        folder = Path(path)
+        marker = folder / "collection.json"
+        if not folder.is_dir():
+            raise BadInputError(str(folder), "no such collection folder (create one with `patimg ingest`)")
+        if not marker.is_file():
+            raise BadInputError(str(folder), "not a PatImg collection (collection.json is missing)")
+        try:
+            meta = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise BadInputError(str(marker), f"unreadable collection marker: {error}") from error
+        if meta.get("format") != FORMAT:
+            raise BadInputError(str(marker), "not a PatImg collection marker")
+        collection = cls(folder)
+        with collection._connect() as db:
+            db.executescript(_SCHEMA)  # older collections gain new tables
+        return collection
+
+    @classmethod
+    def open_or_create(cls, path: str | Path) -> Collection:
+        """Open ``path`` if it is a collection, else create one there."""
+        if (Path(path) / "collection.json").exists():
+            return cls.open(path)
+        return cls.create(path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self._db_path, timeout=30)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        try:
+            with db:  # one transaction: committed on success, rolled back on error
+                yield db
+        finally:
+            db.close()
+
+    # -- metadata --------------------------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Contents of ``collection.json``."""
+        return json.loads((self.path / "collection.json").read_text(encoding="utf-8"))
+
+    def update_meta(self, **changes: Any) -> None:
+        """Merge ``changes`` into ``collection.json`` (atomically)."""
+        meta = self.meta
+        meta.update(changes)
+        atomic_write_json(self.path / "collection.json", meta)
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", self.path.name))
+
+    # -- writing (used by ingest) ----------------------------------------------------------------
+
+    def has_source(self, key: str) -> bool:
+        """Whether the publication unit with this key was ingested completely."""
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM sources WHERE key = ?", (key,)).fetchone() is not None
+
+    def write_publication(
+        self,
+        *,
+        source_key: str,
+        source: str,
+        source_kind: str,
+        patent: Patent,
+        sentences: Sequence[Sentence],
+        figure_descriptions: dict[str, str],
+        figures: Sequence[Figure],
+        labels: dict[str, Sequence[Label]],
+        links: Sequence[SignLink],
+    ) -> None:
+        """Store one publication in a single transaction, replacing an earlier copy of the same patent.
+
+        Args:
+            source_key: Stable key of the input unit; marks it done so a re-run skips it.
+            source: The input's path, for reports.
+            source_kind: ``"uspto"``, ``"epo"`` or ``"images"``.
+            patent: Bibliography.
+            sentences: Its sentences.
+            figure_descriptions: Brief description of the drawings by figure number.
+            figures: Its figures (their images already written under ``figures/``).
+            labels: Text read on each figure, by figure id.
+            links: Reference signs of each figure with their sentences.
+        """
+        pid = patent.patent_id
+        row = asdict(patent)
+        for name in _TUPLE_FIELDS:
+            row[name] = json.dumps(list(row[name]))
+        with self._connect() as db:
+            old = [r[0] for r in db.execute("SELECT figure_id FROM figures WHERE patent_id = ?", (pid,))]
+            for table in ("labels", "links"):
+                db.executemany(f"DELETE FROM {table} WHERE figure_id = ?", [(f,) for f in old])
+            for table in ("figures", "sentences", "figure_descriptions", "patents"):
+                db.execute(f"DELETE FROM {table} WHERE patent_id = ?", (pid,))
+            db.execute(f"INSERT INTO patents ({','.join(row)}) VALUES ({','.join('?' * len(row))})",
+                       list(row.values()))
+            db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                           [(pid, s.index, s.text, s.section) for s in sentences])
+            db.executemany("INSERT INTO figure_descriptions VALUES (?, ?, ?)",
+                           [(pid, num, text) for num, text in figure_descriptions.items()])
+            db.executemany(
+                "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(f.figure_id, pid, f.caption, f.figure_num, f.sheet, json.dumps(list(f.box)), f.rotation,
+                  f.image, f.split, position) for position, f in enumerate(figures)],
+            )
+            db.executemany(
+                "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(fid, lab.text, lab.kind, *lab.box, lab.confidence)
+                 for fid, items in labels.items() for lab in items],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
+                [(link.figure_id, link.sign, link.term, json.dumps(list(link.sentence_indexes)))
+                 for link in links],
+            )
+            db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+                       (source_key, source, source_kind, pid, len(figures), _now()))
+        stale = set(old) - {f.figure_id for f in figures}
+        for figure_id in stale:
+            (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
+
+    def record_error(self, *, source: str, problem: str) -> None:
+        """Remember that an input failed, and why (shown in the ingest report and the app)."""
+        with self._connect() as db:
+            db.execute("INSERT INTO errors VALUES (?, ?, ?)", (source, problem, _now()))
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._connect() as db:
+            return db.execute(sql, params).fetchall()
+
+    def stats(self) -> dict[str, int]:
+        """Counts shown in the app and the CLI: patents, figures, signs, linked signs, links, sentences."""
+        with self._connect() as db:
+            def count(sql: str) -> int:
+                return int(db.execute(sql).fetchone()[0])
+
+            return {
+                "patents": count("SELECT COUNT(*) FROM patents"),
+                "figures": count("SELECT COUNT(*) FROM figures"),
+                "signs": count("SELECT COUNT(*) FROM links"),
+                "linked_signs": count("SELECT COUNT(*) FROM links WHERE sentence_indexes != '[]'"),
+                "links": count("SELECT COALESCE(SUM(json_array_length(sentence_indexes)), 0) FROM links"),
+                "sentences": count("SELECT COUNT(*) FROM sentences"),
+                "sources": count("SELECT COUNT(*) FROM sources"),
+                "errors": count("SELECT COUNT(*) FROM errors"),
+            }
+
+    @staticmethod
+    def _patent_from_row(row: sqlite3.Row) -> Patent:
+        values = dict(row)
+        for name in _TUPLE_FIELDS:
+            values[name] = tuple(json.loads(values[name] or "[]"))
+        return Patent(**values)
+
+    def patent_records(self) -> list[Patent]:
+        """All patents, ordered by id."""
+        return [self._patent_from_row(r) for r in self._rows("SELECT * FROM patents ORDER BY patent_id")]
+
+    def patents(self):  # -> pandas.DataFrame
+        """All patents as a DataFrame (one row per patent, :class:`Patent` fields as columns)."""
+        import pandas as pd
+
+        records = [asdict(p) for p in self.patent_records()]
+        return pd.DataFrame.from_records(records, columns=list(Patent.__dataclass_fields__))
+
+    def patent(self, patent_id: str) -> Patent:
+        """One patent; ``KeyError`` when absent."""
+        rows = self._rows("SELECT * FROM patents WHERE patent_id = ?", (patent_id,))
+        if not rows:
+            raise KeyError(f"no patent {patent_id!r} in collection {self.path}")
+        return self._patent_from_row(rows[0])
+
+    @staticmethod
+    def _figure_from_row(row: sqlite3.Row) -> Figure:
+        values = {k: row[k] for k in Figure.__dataclass_fields__}
+        values["box"] = tuple(json.loads(values["box"]))
+        return Figure(**values)
+
+    def figure_records(self, patent_id: str | None = None) -> list[Figure]:
+        """Figures in collection order (by patent, then position in the publication)."""
+        if patent_id is None:
+            rows = self._rows("SELECT * FROM figures ORDER BY patent_id, position")
+        else:
+            rows = self._rows("SELECT * FROM figures WHERE patent_id = ? ORDER BY position", (patent_id,))
+        return [self._figure_from_row(r) for r in rows]
+
+    def figures(self, patent_id: str | None = None):  # -> pandas.DataFrame
+        """Figures as a DataFrame with :class:`Figure` fields plus ``n_signs`` and ``n_linked``."""
+        import pandas as pd
+
+        counts = {
+            r["figure_id"]: (r["n"], r["linked"])
+            for r in self._rows("SELECT figure_id, COUNT(*) AS n, SUM(sentence_indexes != '[]') AS linked "
+                                "FROM links GROUP BY figure_id")
+        }
+        records = []
+        for figure in self.figure_records(patent_id):
+            record = asdict(figure)
+            record["n_signs"], record["n_linked"] = counts.get(figure.figure_id, (0, 0))
+            records.append(record)
+        columns = [*Figure.__dataclass_fields__, "n_signs", "n_linked"]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    def figure(self, figure_id: str) -> Figure:
+        """One figure; ``KeyError`` when absent."""
+        rows = self._rows("SELECT * FROM figures WHERE figure_id = ?", (figure_id,))
+        if not rows:
+            raise KeyError(f"no figure {figure_id!r} in collection {self.path}")
+        return self._figure_from_row(rows[0])
+
+    def figure_image_path(self, figure_id: str) -> Path:
+        """Path of the figure's PNG image."""
+        return self.path / self.figure(figure_id).image
+
+    def labels(self, figure_id: str) -> list[Label]:
+        """Text read on a figure (boxes on the figure image)."""
+        rows = self._rows("SELECT * FROM labels WHERE figure_id = ? ORDER BY rowid", (figure_id,))
+        return [Label(text=r["text"], kind=r["kind"], box=(r["x0"], r["y0"], r["x1"], r["y1"]),
+                      confidence=r["confidence"]) for r in rows]
+
+    def links(self, figure_id: str) -> list[SignLink]:
+        """Reference signs of a figure with the sentences that use them (unlinked signs included)."""
+        rows = self._rows("SELECT * FROM links WHERE figure_id = ? ORDER BY rowid", (figure_id,))
+        return [SignLink(figure_id=r["figure_id"], sign=r["sign"], term=r["term"],
+                         sentence_indexes=tuple(json.loads(r["sentence_indexes"]))) for r in rows]
+
+    def all_links(self) -> dict[str, list[SignLink]]:
+        """Links of every figure, by figure id (one query, for indexing)."""
+        result: dict[str, list[SignLink]] = {}
+        for r in self._rows("SELECT * FROM links ORDER BY rowid"):
+            result.setdefault(r["figure_id"], []).append(SignLink(
+                figure_id=r["figure_id"], sign=r["sign"], term=r["term"],
+                sentence_indexes=tuple(json.loads(r["sentence_indexes"]))))
+        return result
+
+    def sentences(self, patent_id: str, indexes: Sequence[int] | None = None) -> list[Sentence]:
+        """Sentences of a patent in document order, optionally only those with the given indexes."""
+        rows = self._rows("SELECT * FROM sentences WHERE patent_id = ? ORDER BY idx", (patent_id,))
+        wanted = None if indexes is None else set(indexes)
+        return [Sentence(patent_id=patent_id, index=r["idx"], text=r["text"], section=r["section"])
+                for r in rows if wanted is None or r["idx"] in wanted]
+
+    def figure_descriptions(self, patent_id: str) -> dict[str, str]:
+        """Brief description of the drawings, figure number to sentence."""
+        rows = self._rows("SELECT figure_num, text FROM figure_descriptions WHERE patent_id = ?", (patent_id,))
+        return {r["figure_num"]: r["text"] for r in rows}
+
+    def ingest_errors(self) -> list[dict[str, str]]:
+        """Inputs that failed, with the problem, oldest first."""
+        return [dict(r) for r in self._rows("SELECT source, problem, time FROM errors ORDER BY rowid")]
+
+    def ingested_sources(self) -> list[dict[str, Any]]:
+        """Input units ingested completely."""
+        return [dict(r) for r in self._rows("SELECT * FROM sources ORDER BY time")]
+
+    def index_infos(self) -> dict[str, dict[str, Any]]:
+        """``index_infos.json`` of each channel's index, by channel."""
+        infos = {}
+        for info_path in sorted((self.path / "indexes").glob("*/index_infos.json")):
+            infos[info_path.parent.name] = json.loads(info_path.read_text(encoding="utf-8"))
+        return infos
+
+    def table(self, name: str):  # -> pandas.DataFrame
+        """A raw table (``patents``, ``sentences``, ``figures``, ``labels``, ``links``...) for export."""
+        import pandas as pd
+
+        if name not in {"sources", "patents", "sentences", "figure_descriptions", "figures", "labels",
+                        "links", "errors"}:
+            raise KeyError(f"unknown table {name!r}")
+        with self._connect() as db:
+            return pd.read_sql_query(f"SELECT * FROM {name}", db)
+
+    def figure_filter_rows(self) -> list[dict[str, Any]]:
+        """Per figure, what search filters look at: patent, office, date, classes."""
+        rows = self._rows(
+            "SELECT f.figure_id, f.patent_id, f.caption, p.office, p.date, p.ipc, p.cpc, p.title "
+            "FROM figures f JOIN patents p ON p.patent_id = f.patent_id")
+        out = []
+        for r in rows:
+            record = dict(r)
+            record["classes"] = tuple(json.loads(r["ipc"] or "[]")) + tuple(json.loads(r["cpc"] or "[]"))
+            out.append(record)
+        return out

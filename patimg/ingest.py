@@ -1,0 +1,247 @@
+"""Ingest: publications in, collection out.
+
+For each publication unit found in the user's inputs: parse the XML, read every drawing (orientation, OCR,
+split sheets into figures), link the reference signs read on each figure to the sentences that use them,
+and store the publication in one transaction. A unit already stored is skipped, so an interrupted run is
+resumed by running it again; a bad input is reported by name and the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from patimg.collection import Collection, atomic_write_bytes
+from patimg.errors import BadInputError, PatImgError
+from patimg.types import DrawingRef, Figure, Label, ParsedDocument, Patent, SignLink
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int, str], None]
+"""``progress(stage, done, total, item)``: called before each unit and once at the end."""
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did.
+
+    Attributes:
+        added: Patent ids stored by this run.
+        skipped: Sources skipped because they were already ingested.
+        errors: ``(source, problem)`` for each input that failed.
+        figures: Figures stored by this run.
+    """
+
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    figures: int = 0
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "skipped": self.skipped, "figures": self.figures,
+                "errors": [{"source": s, "problem": p} for s, p in self.errors]}
+
+
+def _folder_patent(unit) -> Patent:
+    """A patent record for a plain folder of images (no text)."""
+    name = Path(unit.source).name or "images"
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+    return Patent(patent_id=f"FOLDER-{safe}", title=name, source=str(unit.source))
+
+
+def _drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> list[tuple[Path, DrawingRef]]:
+    """Pair each image file with what the XML says of it (sheet, figure, abstract), in document order."""
+    by_name = {d.file.lower(): d for d in document.drawings} if document else {}
+    default_kind = "sheet"
+    if document is not None and document.patent.office == "EP":
+        default_kind = "figure"
+    pairs = []
+    for image in images:
+        ref = by_name.get(image.name.lower()) or DrawingRef(file=image.name, kind=default_kind)
+        pairs.append((image, ref))
+    order = {d.file.lower(): i for i, d in enumerate(document.drawings)} if document else {}
+    pairs.sort(key=lambda pair: (order.get(pair[0].name.lower(), len(order)), pair[0].name))
+    return pairs
+
+
+def _png_bytes(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def read_figures(
+    *,
+    collection: Collection,
+    patent_id: str,
+    drawings: Sequence[tuple[Path, DrawingRef]],
+    ocr,
+) -> tuple[list[Figure], dict[str, list[Label]]]:
+    """Turn a publication's drawing images into stored figures with the text read on each.
+
+    Args:
+        collection: Where figure images are written.
+        patent_id: Owning patent.
+        drawings: Image files with what the XML says of them.
+        ocr: OCR backend (``patimg.ocr.get_ocr``).
+
+    Returns:
+        The figures and, by figure id, the labels read on each (boxes on the figure image).
+    """
+    from patimg.figures import figures_from_drawing, load_drawing
+
+    figures: list[Figure] = []
+    labels: dict[str, list[Label]] = {}
+    for image_path, ref in drawings:
+        sheet = load_drawing(image_path, name=str(image_path))
+        result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
+        for k, region in enumerate(result.regions, start=1):
+            figure_id = figure_id_for(patent_id=patent_id, image_name=image_path.name, position=k)
+            x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
+            relative = f"figures/{figure_id}.png"
+            atomic_write_bytes(collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1))))
+            # Labels are stored on the figure image: shift them by the crop's origin.
+            ox, oy = x0, y0
+            labels[figure_id] = [
+                Label(text=lab.text, kind=lab.kind, confidence=lab.confidence,
+                      box=(lab.box[0] - ox, lab.box[1] - oy, lab.box[2] - ox, lab.box[3] - oy))
+                for lab in region.labels
+            ]
+            figures.append(Figure(
+                figure_id=figure_id, patent_id=patent_id, caption=region.caption,
+                figure_num=region.figure_num or ref.figure_num, sheet=image_path.name, box=(x0, y0, x1, y1),
+                rotation=result.rotation, image=relative, split=getattr(region, "split", "single"),
+            ))
+    return figures, labels
+
+
+def figure_id_for(*, patent_id: str, image_name: str, position: int) -> str:
+    """Stable, file-name-safe figure id: ``<patent>-<sheet>-f<k>`` (``US12448249B2-D00003-f1``).
+
+    The sheet part is the last dash-separated piece of the image's stem (USPTO ``...-D00003``, EPO
+    ``imgf0001``), so ids stay short and readable on the command line.
+    """
+    stem = Path(image_name).stem
+    sheet = stem.rsplit("-", 1)[-1] if "-" in stem else stem
+    sheet = "".join(c if c.isalnum() or c in "_" else "_" for c in sheet) or "image"
+    return f"{patent_id}-{sheet}-f{position}"
+
+
+def _padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:
+    """The figure's box grown by a small white margin (strokes on the edge stay whole), clipped to the sheet."""
+    width, height = size
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    return max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin)
+
+
+def link_figures(
+    *, document: ParsedDocument | None, figures: Sequence[Figure], labels: dict[str, list[Label]]
+) -> list[SignLink]:
+    """Link each figure's reference signs to the sentences of its patent (unlinked signs kept)."""
+    from patimg.linking import link_numerals_to_sentences
+
+    sentences = document.sentences if document else ()
+    links: list[SignLink] = []
+    for figure in figures:
+        signs = list(dict.fromkeys(lab.text for lab in labels.get(figure.figure_id, ()) if lab.kind == "reference"))
+        links.extend(link_numerals_to_sentences(
+            figure_id=figure.figure_id, signs=signs, sentences=sentences))
+    return links
+
+
+def ingest_unit(unit, *, collection: Collection, ocr) -> tuple[str, int]:
+    """Ingest one publication unit; returns ``(patent_id, number of figures)``.
+
+    Raises:
+        PatImgError: The unit's XML or one of its images is unusable.
+    """
+    from patimg.documents import parse_publication
+
+    document = parse_publication(unit.xml) if unit.xml is not None else None
+    patent = document.patent if document else _folder_patent(unit)
+    drawings = _drawing_refs(document, unit.images)
+    figures, labels = read_figures(collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr)
+    links = link_figures(document=document, figures=figures, labels=labels)
+    collection.write_publication(
+        source_key=unit.key, source=str(unit.source), source_kind=unit.kind, patent=patent,
+        sentences=document.sentences if document else (),
+        figure_descriptions=document.figure_descriptions if document else {},
+        figures=figures, labels=labels, links=links,
+    )
+    return patent.patent_id, len(figures)
+
+
+def ingest(
+    sources: Sequence[str | Path],
+    *,
+    collection: str | Path,
+    ocr: str = "rapidocr",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest publications into a collection (created when absent).
+
+    Args:
+        sources: USPTO ZIPs, XML files, USPTO or EPO package folders, EPO package ZIPs, folders of images,
+            or folders holding any of those.
+        collection: Collection folder.
+        ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
+        progress: Optional ``progress(stage, done, total, item)`` callback.
+
+    Returns:
+        What was added, skipped and what failed (each failure names its input and the problem).
+    """
+    from patimg.sources import find_publications
+
+    store = Collection.open_or_create(collection)
+    report = IngestReport()
+    units, problems = find_publications([Path(s) for s in sources], work_dir=store.path / "work")
+    for problem in problems:
+        _record(store, report, getattr(problem, "source", "?"), getattr(problem, "problem", str(problem)))
+    backend = None
+    total = len(units)
+    for done, unit in enumerate(units):
+        if progress:
+            progress("ingest", done, total, str(unit.source))
+        if store.has_source(unit.key):
+            report.skipped.append(str(unit.source))
+            continue
+        try:
+            if backend is None and unit.images:
+                from patimg.ocr import get_ocr
+
+                backend = get_ocr(ocr)
+            patent_id, n_figures = ingest_unit(unit, collection=store, ocr=backend)
+        except PatImgError as error:
+            source = error.source if isinstance(error, BadInputError) else str(unit.source)
+            problem = error.problem if isinstance(error, BadInputError) else str(error)
+            if source != str(unit.source):
+                problem = f"{Path(source).name}: {problem}"
+            _record(store, report, str(unit.source), problem)
+            continue
+        except Exception as error:  # noqa: BLE001 - one bad publication must not stop the batch
+            log.exception("ingest of %s failed", unit.source)
+            _record(store, report, str(unit.source), f"unexpected {type(error).__name__}: {error}")
+            continue
+        report.added.append(patent_id)
+        report.figures += n_figures
+    if progress:
+        progress("ingest", total, total, "")
+    return report
+
+
+def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:
+    store.record_error(source=source, problem=problem)
+    report.errors.append((source, problem))
+
+
+def content_key(path: Path) -> str:
+    """A short content hash used to recognise an input again."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]

@@ -1,0 +1,282 @@
+"""Search: a query figure, image or text in; ranked figures out, per channel and fused.
+
+A :class:`Searcher` loads a collection's encoders and indexes once (the app keeps one per server). Queries are
+encoded with the very encoders that built the collection: the encoders are chosen from what
+``index_infos.json`` records, and a mismatch is an explicit error.
+
+Query kinds:
+  * a figure of the collection: its stored visual vector and its stored text vector (when it has linked
+    sentences), so nothing is re-encoded;
+  * an uploaded image: the visual encoder, plus OCR of its reference signs (shown to the user). Numerals
+    alone carry no meaning without a description, so an image's text channel comes only from text the user
+    types;
+  * free text: the text encoder against the text index, and CLIP's text tower against the visual index when
+    the visual encoder is CLIP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from patimg.collection import Collection
+from patimg.errors import BadInputError, PatImgError
+from patimg.types import Hit, Label, SignLink
+
+CHANNELS = ("visual", "text", "fused")
+FUSION_RULES = ("avg", "max", "rrf", "weighted")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions that apply to every channel before results are ranked.
+
+    Attributes:
+        office: Keep only this office (``"US"``, ``"EP"``).
+        date_from: Keep publications on or after this ISO date.
+        date_to: Keep publications on or before this ISO date.
+        class_prefix: Keep publications with an IPC or CPC class starting with this (``"B64C"``); spaces
+            are ignored when comparing.
+        exclude_patent: Drop figures of the query's own patent (figure queries), or of this patent id.
+    """
+
+    office: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    class_prefix: str | None = None
+    exclude_patent: bool | str = False
+
+
+@dataclass
+class SearchResult:
+    """What a search returns.
+
+    Attributes:
+        hits: Ranked figures.
+        query_labels: Text read on the query (its own numerals); for a figure query, its stored labels.
+        query_links: For a figure query, its signs with their sentences.
+        channels_used: Channels that contributed (a channel without a query vector is left out, and said so).
+        notes: Plain-language remarks for the user (e.g. why the text channel was not used).
+    """
+
+    hits: list[Hit] = field(default_factory=list)
+    query_labels: list[Label] = field(default_factory=list)
+    query_links: list[SignLink] = field(default_factory=list)
+    channels_used: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _normalise_class(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def _valid_iso(value: str | None, what: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError as error:
+        raise BadInputError(what, f"{value!r} is not a date (use YYYY-MM-DD)") from error
+
+
+class Searcher:
+    """Loaded encoders and indexes of one collection.
+
+    Args:
+        collection: Collection folder.
+        ocr: OCR backend used to read an uploaded query image's numerals.
+    """
+
+    def __init__(self, collection: str | Path, *, ocr: str = "rapidocr") -> None:
+        from patimg.index import load_index
+        from patimg.indexing import TEXT, VISUAL, stored_vectors
+
+        self.collection = Collection.open(collection)
+        self.ocr_name = ocr
+        infos = self.collection.index_infos()
+        if VISUAL not in infos and TEXT not in infos:
+            raise PatImgError(
+                f"collection {self.collection.path} has no index yet: run `patimg index --collection "
+                f"{self.collection.path}` (or Rebuild on the Collection page)")
+        self.infos = infos
+        self.indexes = {ch: load_index(self.collection.path / "indexes" / ch) for ch in infos}
+        self.vectors = {ch: stored_vectors(self.collection, ch) for ch in infos}
+        self._encoders: dict[str, Any] = {}
+        self._rows = {r["figure_id"]: r for r in self.collection.figure_filter_rows()}
+
+    # -- encoders, loaded on first use and checked against what built the collection -------------
+
+    def encoder(self, channel: str):
+        """The encoder of ``channel``, as recorded by the collection (loaded once)."""
+        if channel not in self._encoders:
+            from patimg.encoders.base import check_compatible, get_text_encoder, get_visual_encoder
+
+            recorded = self.collection.meta.get("encoders", {}).get(channel, {})
+            spec = recorded.get("spec") or self.infos[channel].get("encoder", {}).get("name")
+            if not spec:
+                raise PatImgError(f"collection {self.collection.path} does not record its {channel} encoder")
+            encoder = (get_visual_encoder if channel == "visual" else get_text_encoder)(spec)
+            stored_info = self.infos[channel].get("encoder") or recorded
+            check_compatible(stored_info, encoder.info())
+            self._encoders[channel] = encoder
+        return self._encoders[channel]
+
+    # -- filters ---------------------------------------------------------------------------------
+
+    def allowed_figures(self, filters: SearchFilters | None, *, query_patent: str | None) -> set[str] | None:
+        """Figure ids that pass ``filters`` (``None``: no restriction)."""
+        if filters is None:
+            return None
+        date_from = _valid_iso(filters.date_from, "date_from")
+        date_to = _valid_iso(filters.date_to, "date_to")
+        prefix = _normalise_class(filters.class_prefix) if filters.class_prefix else ""
+        excluded = filters.exclude_patent if isinstance(filters.exclude_patent, str) else (
+            query_patent if filters.exclude_patent else None)
+        if not any([filters.office, date_from, date_to, prefix, excluded]):
+            return None
+        allowed = set()
+        for figure_id, row in self._rows.items():
+            if filters.office and (row["office"] or "").upper() != filters.office.upper():
+                continue
+            if date_from and (not row["date"] or row["date"] < date_from):
+                continue
+            if date_to and (not row["date"] or row["date"] > date_to):
+                continue
+            if prefix and not any(_normalise_class(c).startswith(prefix) for c in row["classes"]):
+                continue
+            if excluded and row["patent_id"] == excluded:
+                continue
+            allowed.add(figure_id)
+        return allowed
+
+    # -- the search ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        *,
+        image=None,
+        figure_id: str | None = None,
+        text: str | None = None,
+        channel: str = "fused",
+        fusion: str = "avg",
+        k: int = 50,
+        filters: SearchFilters | None = None,
+        weights: dict[str, float] | None = None,
+        exclude_query: bool = True,
+    ) -> SearchResult:
+        """Find figures like the query.
+
+        Args:
+            image: Query drawing (PIL image).
+            figure_id: Query figure of the collection.
+            text: Query text (alone, or with an image or figure).
+            channel: ``"visual"``, ``"text"`` or ``"fused"``.
+            fusion: ``"avg"``, ``"max"`` (the paper's), ``"rrf"`` or ``"weighted"``.
+            k: Number of results.
+            filters: Office, dates, class prefix, excluding the query's patent.
+            weights: Channel weights for ``"weighted"`` fusion.
+            exclude_query: Leave the query figure itself out of the results.
+
+        Returns:
+            The ranked hits with per-channel scores and ranks, and the query's own numerals.
+        """
+        from patimg.fusion import fuse
+
+        if channel not in CHANNELS:
+            raise BadInputError("channel", f"{channel!r} is not one of {', '.join(CHANNELS)}")
+        if fusion not in FUSION_RULES:
+            raise BadInputError("fusion", f"{fusion!r} is not one of {', '.join(FUSION_RULES)}")
+        if image is None and figure_id is None and not (text and text.strip()):
+            raise BadInputError("query", "give an image, a figure id or some text to search for")
+        result = SearchResult()
+        query_vectors: dict[str, np.ndarray] = {}
+        query_patent = None
+        if figure_id is not None:
+            figure = self._figure(figure_id)
+            query_patent = figure.patent_id
+            result.query_labels = self.collection.labels(figure_id)
+            result.query_links = self.collection.links(figure_id)
+            for ch in ("visual", "text"):
+                if figure_id in self.vectors.get(ch, {}):
+                    query_vectors[ch] = self.vectors[ch][figure_id]
+            if "text" not in query_vectors:
+                result.notes.append(f"figure {figure_id} has no linked sentences, so it has no text vector")
+        if image is not None:
+            if "visual" in self.indexes:
+                query_vectors["visual"] = self.encoder("visual").encode([image])[0]
+            result.query_labels = self.read_query_numerals(image)
+        if text and text.strip():
+            text_vector = self._encode_query_text(text.strip())
+            if text_vector is not None:
+                query_vectors["text"] = (
+                    text_vector if "text" not in query_vectors
+                    else _normalise(query_vectors["text"] + text_vector))
+            if image is None and figure_id is None:
+                clip_vector = self._clip_text_vector(text.strip())
+                if clip_vector is not None:
+                    query_vectors["visual"] = clip_vector
+        wanted = ["visual", "text"] if channel == "fused" else [channel]
+        for ch in wanted:
+            if ch not in query_vectors:
+                result.notes.append(f"the {ch} channel was not used: the query gives it nothing to compare")
+        channels = [ch for ch in wanted if ch in query_vectors and ch in self.indexes]
+        allowed = self.allowed_figures(filters, query_patent=query_patent)
+        if exclude_query and figure_id is not None:
+            allowed = (set(self._rows) if allowed is None else allowed) - {figure_id}
+        per_channel = {ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels}
+        result.channels_used = channels
+        fused = fuse(per_channel, rule=fusion if len(channels) > 1 else "max", weights=weights, k=k)
+        for rank, item in enumerate(fused, start=1):
+            row = self._rows.get(item.id, {})
+            result.hits.append(Hit(
+                figure_id=item.id, patent_id=row.get("patent_id", ""), caption=row.get("caption", ""),
+                score=float(item.score), scores={ch: item.scores.get(ch) for ch in ("visual", "text")},
+                ranks={ch: item.ranks.get(ch) for ch in ("visual", "text")}, rank=rank))
+        return result
+
+    def _figure(self, figure_id: str):
+        try:
+            return self.collection.figure(figure_id)
+        except KeyError as error:
+            raise BadInputError(figure_id, f"no such figure in collection {self.collection.path}") from error
+
+    def _search_channel(self, channel: str, vector: np.ndarray, *, k: int, allowed: set[str] | None):
+        from patimg.index import search_index
+
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        scores, ids = search_index(self.indexes[channel], query, k=k, allowed=allowed)
+        return [(fid, float(s)) for fid, s in zip(ids[0], scores[0], strict=True) if fid is not None and fid != ""]
+
+    def _encode_query_text(self, text: str) -> np.ndarray | None:
+        if "text" not in self.indexes:
+            return None
+        return np.asarray(self.encoder("text").encode([text])[0], dtype=np.float32)
+
+    def _clip_text_vector(self, text: str) -> np.ndarray | None:
+        if "visual" not in self.indexes:
+            return None
+        encoder = self.encoder("visual")
+        if not hasattr(encoder, "encode_text"):
+            return None
+        return np.asarray(encoder.encode_text([text])[0], dtype=np.float32)
+
+    def read_query_numerals(self, image) -> list[Label]:
+        """Text read on an uploaded query drawing (its reference signs are shown to the examiner)."""
+        from patimg.ocr import get_ocr, read_drawing
+
+        return list(read_drawing(image, ocr=get_ocr(self.ocr_name)).labels)
+
+
+def _normalise(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def hits_to_json(hits: list[Hit]) -> list[dict[str, Any]]:
+    """The CLI's JSON shape of a result list."""
+    return [{"figure_id": h.figure_id, "patent": h.patent_id, "caption": h.caption, "score": h.score,
+             "scores": h.scores, "ranks": h.ranks, "rank": h.rank} for h in hits]
