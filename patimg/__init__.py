@@ -1,1 +1,54 @@
-"""PatImg: multimodal search over patent drawings."""
+"""PatImg: multimodal search over patent drawings.
+
+The public functions are re-exported here lazily, so ``import patimg`` stays fast (torch, open_clip and the OCR
+models are imported only by the stage that needs them)::
+
+    import patimg
+    report = patimg.ingest(["US12448730-20251021.ZIP"], collection="collections/mine")
+    patimg.build_indexes("collections/mine")
+    hits = patimg.Searcher("collections/mine").search(figure_id="...", channel="fused").hits
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Collection": "patimg.collection",
+    "ingest": "patimg.ingest",
+    "IngestReport": "patimg.ingest",
+    "build_indexes": "patimg.indexing",
+    "Searcher": "patimg.search",
+    "SearchFilters": "patimg.search",
+    "SearchResult": "patimg.search",
+    "parse_publication": "patimg.documents",
+    "find_publications": "patimg.sources",
+    "split_sentences": "patimg.sentences",
+    "load_drawing": "patimg.figures",
+    "figures_from_drawing": "patimg.figures",
+    "get_ocr": "patimg.ocr",
+    "read_drawing": "patimg.ocr",
+    "link_numerals_to_sentences": "patimg.linking",
+    "find_sign_mentions": "patimg.linking",
+    "get_visual_encoder": "patimg.encoders.base",
+    "get_text_encoder": "patimg.encoders.base",
+    "fuse": "patimg.fusion",
+    "JudgmentStore": "patimg.judgments",
+    "evaluate": "patimg.evaluation",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'patimg' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
