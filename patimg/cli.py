@@ -187,7 +187,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise PatImgError("give --collection DIR (judged searches) or --qrels FILE --run FILE...")
         from patimg.evaluate_collection import evaluate_collection
 
-        payload = evaluate_collection(args.collection, qrels=args.qrels, k=50)
+        payload = evaluate_collection(args.collection, qrels=args.qrels, same_patent=args.same_patent, k=args.k,
+                                      runs_dir=args.runs_dir, progress=None if args.quiet else _progress_bar())
     if args.json:
         _print_json(payload)
     else:
@@ -261,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("eval", "AP@50 per query and mAP per method (trec_eval map_cut.50)", cmd_eval, collection="optional")
     p.add_argument("--qrels", type=Path, help="TREC qrels file")
     p.add_argument("--run", type=Path, nargs="+", help="TREC run files to score (no collection needed)")
+    p.add_argument("--same-patent", action="store_true",
+                   help="automatic judgments: figures of the same patent are relevant (DeepPatent rule)")
+    p.add_argument("--runs-dir", type=Path, help="also write the qrels and one TREC run file per method here")
+    p.add_argument("-k", type=int, default=50, help="cutoff (AP@k)")
 
     p = add("demo", "build the demo collection (synthetic patent-like drawings and text)", cmd_demo)
     return parser
