@@ -1,0 +1,416 @@
+"""Relevance judgments, judged queries and the search audit log, in one SQLite file (``judgments.sqlite``).
+
+Several annotators (threads or processes, e.g. Streamlit sessions) may write at once: the database runs
+in WAL mode, every call opens its own connection with a busy timeout, and every write is one short
+``BEGIN IMMEDIATE`` transaction, so concurrent writers queue instead of failing and nothing is lost.
+
+Tables:
+    queries            one row per judged query: a collection figure, an uploaded image (by sha256, with a
+                       stored copy) and/or a text; the id is derived from that content (``q`` + 12 hex
+                       digits), so the same query always gets the same id, and it is a valid TREC qid.
+    judgments          the CURRENT grade per (query, figure, annotator).
+    judgment_history   every judgment ever made, append-only (triggers refuse UPDATE and DELETE).
+    search_log         audit trail: time, user, query, settings JSON, result list JSON.
+
+Grades: 0 not relevant, 1 relevant; higher integers are allowed for graded relevance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from patimg.errors import BadInputError
+
+QUERY_KINDS = ("figure", "image", "text")
+AGGREGATES = ("max", "majority")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queries (
+    query_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('figure', 'image', 'text')),
+    figure_id TEXT NOT NULL DEFAULT '',
+    image_sha256 TEXT NOT NULL DEFAULT '',
+    image_path TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS judgments (
+    query_id TEXT NOT NULL,
+    figure_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    grade INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    PRIMARY KEY (query_id, figure_id, annotator)
+);
+CREATE TABLE IF NOT EXISTS judgment_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    query_id TEXT NOT NULL,
+    figure_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    grade INTEGER NOT NULL,
+    time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS judgment_history_pair ON judgment_history (query_id, figure_id);
+CREATE TRIGGER IF NOT EXISTS judgment_history_no_update BEFORE UPDATE ON judgment_history
+BEGIN SELECT RAISE(ABORT, 'judgment_history is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS judgment_history_no_delete BEFORE DELETE ON judgment_history
+BEGIN SELECT RAISE(ABORT, 'judgment_history is append-only'); END;
+CREATE TABLE IF NOT EXISTS search_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    user TEXT NOT NULL,
+    query_id TEXT NOT NULL DEFAULT '',
+    query_json TEXT NOT NULL,
+    settings_json TEXT NOT NULL,
+    hits_json TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class JudgedQuery:
+    """A query that results are judged for.
+
+    Attributes:
+        query_id: ``q`` + 12 hex digits, derived from the content below.
+        kind: ``"figure"`` (a collection figure), ``"image"`` (an uploaded image) or ``"text"``.
+        figure_id: The query figure, for kind ``figure``.
+        image_sha256: SHA-256 of the uploaded image bytes, for kind ``image``.
+        image_path: Stored copy of the uploaded image, relative to the store's folder.
+        text: Query text (alone, or added to a figure/image query).
+        created: ISO UTC time the query was first added.
+    """
+
+    query_id: str
+    kind: str
+    figure_id: str = ""
+    image_sha256: str = ""
+    image_path: str = ""
+    text: str = ""
+    created: str = ""
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """One annotator's grade of one figure for one query (current, or a history entry)."""
+
+    query_id: str
+    figure_id: str
+    grade: int
+    annotator: str
+    time: str
+
+
+@dataclass(frozen=True)
+class SearchLogEntry:
+    """One logged search: who asked what with which settings, and what came back."""
+
+    entry_id: int
+    time: str
+    user: str
+    query_id: str
+    query: dict[str, Any]
+    settings: dict[str, Any]
+    hits: list[Any]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _check_token(value: str, *, what: str) -> str:
+    value = str(value)
+    if not value or any(ch.isspace() for ch in value):
+        raise BadInputError(what, f"{value!r} is empty or contains whitespace")
+    return value
+
+
+class JudgmentStore:
+    """Judgments of one collection, kept in ``<path>`` (a ``judgments.sqlite`` file, or a folder holding one).
+
+    Safe to share between threads and processes: each call uses its own connection.
+    """
+
+    def __init__(self, path: str | Path, *, timeout_s: float = 60.0) -> None:
+        path = Path(path)
+        self.db_path = path / "judgments.sqlite" if path.is_dir() or not path.suffix else path
+        self.folder = self.db_path.parent
+        self.timeout_s = timeout_s
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.db_path, timeout=self.timeout_s, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            db.row_factory = sqlite3.Row
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; IMMEDIATE takes the write lock up front so writers queue, not deadlock."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # ------------------------------------------------------------------------------------------ queries
+
+    def add_query(
+        self,
+        *,
+        figure_id: str = "",
+        image: bytes | str | Path | None = None,
+        text: str = "",
+    ) -> str:
+        """Register a query (idempotent: the same content gives the same id) and return its id.
+
+        Args:
+            figure_id: A collection figure used as the query.
+            image: An uploaded image (bytes or a file path); a copy is kept under ``query_images/``.
+            text: Query text, alone or with a figure/image.
+
+        Raises:
+            BadInputError: Nothing to query with, or both a figure and an image, or an unreadable image.
+        """
+        text = (text or "").strip()
+        if figure_id and image is not None:
+            raise BadInputError("query", "give a figure id or an image, not both")
+        sha, image_rel = "", ""
+        if image is not None:
+            data, suffix = self._image_bytes(image)
+            sha = hashlib.sha256(data).hexdigest()
+            image_rel = f"query_images/{sha}{suffix}"
+            target = self.folder / image_rel
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+                tmp.write_bytes(data)
+                tmp.replace(target)
+        kind = "figure" if figure_id else "image" if sha else "text" if text else ""
+        if not kind:
+            raise BadInputError("query", "a query needs a figure id, an image or a text")
+        key = json.dumps([kind, figure_id, sha, text], ensure_ascii=False)
+        query_id = "q" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO queries (query_id, kind, figure_id, image_sha256, image_path, text, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (query_id, kind, figure_id, sha, image_rel, text, _now()),
+            )
+        return query_id
+
+    @staticmethod
+    def _image_bytes(image: bytes | str | Path) -> tuple[bytes, str]:
+        if isinstance(image, bytes):
+            return image, ".img"
+        path = Path(image)
+        try:
+            return path.read_bytes(), path.suffix.lower() or ".img"
+        except OSError as error:
+            raise BadInputError(str(path), f"cannot read query image: {error}") from None
+
+    def get_query(self, query_id: str) -> JudgedQuery:
+        """The query with this id.
+
+        Raises:
+            BadInputError: No such query.
+        """
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM queries WHERE query_id = ?", (query_id,)).fetchone()
+        if row is None:
+            raise BadInputError(str(query_id), "no such judged query")
+        return JudgedQuery(**dict(row))
+
+    def list_queries(self) -> list[JudgedQuery]:
+        """All queries, oldest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM queries ORDER BY created, query_id").fetchall()
+        return [JudgedQuery(**dict(row)) for row in rows]
+
+    # ---------------------------------------------------------------------------------------- judgments
+
+    def judge(self, query_id: str, figure_id: str, grade: int, *, annotator: str) -> None:
+        """Record ``annotator``'s grade of ``figure_id`` for ``query_id`` (replaces their earlier one;
+        the history keeps both).
+
+        Raises:
+            BadInputError: An id or the annotator is empty or has whitespace, or the grade is not an
+                integer >= 0.
+        """
+        self.judge_many([(query_id, figure_id, grade)], annotator=annotator)
+
+    def judge_many(self, items: Sequence[tuple[str, str, int]], *, annotator: str) -> int:
+        """Record several ``(query_id, figure_id, grade)`` judgments in one transaction; returns how many."""
+        annotator = _check_token(annotator, what="annotator")
+        rows = []
+        for query_id, figure_id, grade in items:
+            if isinstance(grade, bool) or not isinstance(grade, int) or grade < 0:
+                raise BadInputError("grade", f"{grade!r} is not an integer >= 0 (0 not relevant, 1 relevant)")
+            rows.append(
+                (_check_token(query_id, what="query id"), _check_token(figure_id, what="figure id"), grade)
+            )
+        time = _now()
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO judgment_history (query_id, figure_id, annotator, grade, time) VALUES (?, ?, ?, ?, ?)",
+                [(q, f, annotator, g, time) for q, f, g in rows],
+            )
+            db.executemany(
+                "INSERT INTO judgments (query_id, figure_id, annotator, grade, time) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (query_id, figure_id, annotator) DO UPDATE SET grade = excluded.grade,"
+                " time = excluded.time",
+                [(q, f, annotator, g, time) for q, f, g in rows],
+            )
+        return len(rows)
+
+    def judgments(self, query_id: str | None = None, *, annotator: str | None = None) -> list[Judgment]:
+        """Current judgments (of one query and/or one annotator), sorted by query, figure, annotator."""
+        sql, params = "SELECT query_id, figure_id, grade, annotator, time FROM judgments WHERE 1=1", []
+        if query_id is not None:
+            sql, params = sql + " AND query_id = ?", [*params, query_id]
+        if annotator is not None:
+            sql, params = sql + " AND annotator = ?", [*params, annotator]
+        with self._connect() as db:
+            rows = db.execute(sql + " ORDER BY query_id, figure_id, annotator", params).fetchall()
+        return [Judgment(**dict(row)) for row in rows]
+
+    def history(self, query_id: str, figure_id: str) -> list[Judgment]:
+        """Every judgment ever made of this figure for this query (all annotators), oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT query_id, figure_id, grade, annotator, time FROM judgment_history"
+                " WHERE query_id = ? AND figure_id = ? ORDER BY id",
+                (query_id, figure_id),
+            ).fetchall()
+        return [Judgment(**dict(row)) for row in rows]
+
+    def qrels(self, *, aggregate: str = "max", annotator: str | None = None) -> dict[str, dict[str, int]]:
+        """Current judgments as qrels: query id -> figure id -> grade.
+
+        Args:
+            aggregate: How several annotators' grades combine: ``"max"`` (relevant if anyone says so)
+                or ``"majority"`` (the grade most annotators gave; a tie goes to the lower grade, since
+                a split vote is no majority for relevance).
+            annotator: Only this annotator's judgments (then ``aggregate`` does not matter).
+        """
+        if aggregate not in AGGREGATES:
+            raise BadInputError("aggregate", f"{aggregate!r} is not one of {', '.join(AGGREGATES)}")
+        grades: dict[tuple[str, str], list[int]] = {}
+        for judgment in self.judgments(annotator=annotator):
+            grades.setdefault((judgment.query_id, judgment.figure_id), []).append(judgment.grade)
+        qrels: dict[str, dict[str, int]] = {}
+        for (query_id, figure_id), values in sorted(grades.items()):
+            if aggregate == "max":
+                grade = max(values)
+            else:
+                counts = Counter(values)
+                grade = min(counts, key=lambda g: (-counts[g], g))
+            qrels.setdefault(query_id, {})[figure_id] = grade
+        return qrels
+
+    def import_qrels(self, path: str | Path, *, annotator: str) -> int:
+        """Record every line of a TREC qrels file as ``annotator``'s judgment (one transaction); returns how many."""
+        from patimg.evaluation import read_qrels
+
+        qrels = read_qrels(path)
+        items = [(qid, doc, grade) for qid, docs in qrels.items() for doc, grade in docs.items()]
+        for _, doc, grade in items:
+            if grade < 0:
+                raise BadInputError(str(path), f"grade {grade} of {doc} is negative; PatImg grades are >= 0")
+        return self.judge_many(items, annotator=annotator)
+
+    def export_qrels(self, path: str | Path, *, aggregate: str = "max", annotator: str | None = None) -> int:
+        """Write :meth:`qrels` as a TREC qrels file; returns the number of lines."""
+        from patimg.evaluation import write_qrels
+
+        qrels = self.qrels(aggregate=aggregate, annotator=annotator)
+        write_qrels(qrels, path)
+        return sum(len(docs) for docs in qrels.values())
+
+    # --------------------------------------------------------------------------------------- search log
+
+    def log_search(
+        self,
+        *,
+        user: str,
+        query: Mapping[str, Any],
+        settings: Mapping[str, Any],
+        hits: Sequence[Any],
+        query_id: str = "",
+    ) -> int:
+        """Append one search to the audit log; returns its entry id.
+
+        Args:
+            user: Who searched.
+            query: What was asked (e.g. ``{"figure_id": ..., "text": ...}``).
+            settings: Channel, fusion rule, k, filters, backends.
+            hits: The results: ``Hit`` records, dicts, or figure ids.
+            query_id: The judged query it belongs to, if any.
+        """
+        hit_list = [dataclasses.asdict(hit) if dataclasses.is_dataclass(hit) else hit for hit in hits]
+        try:
+            row = (
+                _now(),
+                str(user),
+                str(query_id),
+                json.dumps(dict(query), sort_keys=True, default=str),
+                json.dumps(dict(settings), sort_keys=True, default=str),
+                json.dumps(hit_list, default=str),
+            )
+        except (TypeError, ValueError) as error:
+            raise BadInputError("search log", f"cannot store as JSON: {error}") from None
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO search_log (time, user, query_id, query_json, settings_json, hits_json)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cursor.lastrowid)
+
+    def search_log(
+        self, *, user: str | None = None, query_id: str | None = None, limit: int | None = None
+    ) -> list[SearchLogEntry]:
+        """Logged searches, newest first (optionally of one user / query)."""
+        sql, params = "SELECT * FROM search_log WHERE 1=1", []
+        if user is not None:
+            sql, params = sql + " AND user = ?", [*params, user]
+        if query_id is not None:
+            sql, params = sql + " AND query_id = ?", [*params, query_id]
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", [*params, int(limit)]
+        with self._connect() as db:
+            rows = db.execute(sql, params).fetchall()
+        return [
+            SearchLogEntry(
+                entry_id=row["id"],
+                time=row["time"],
+                user=row["user"],
+                query_id=row["query_id"],
+                query=json.loads(row["query_json"]),
+                settings=json.loads(row["settings_json"]),
+                hits=json.loads(row["hits_json"]),
+            )
+            for row in rows
+        ]
