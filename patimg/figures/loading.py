@@ -1,0 +1,160 @@
+"""Safe loading of drawing images (PNG, JPEG, TIFF incl. CCITT G4 and multi-page) as 8-bit grayscale.
+
+Every failure is a :class:`~patimg.errors.BadInputError` naming the input: a missing or empty file, bytes
+that are no image, a corrupt or truncated image, and an image whose pixel count is over ``max_pixels``
+(checked from the header, before any pixel is decoded, so a decompression bomb costs nothing).
+
+Working size rule: a legal image whose longer side exceeds ``max_side`` (default 4200 px, i.e. 14 inches
+at 300 dpi, more than any patent drawing sheet needs) is downscaled with Lanczos resampling so that its
+longer side is exactly ``max_side``; smaller images are returned at their own size. OCR and the visual
+descriptors gain nothing past 300 dpi, and this keeps memory per sheet under ~20 MB.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from patimg.errors import BadInputError
+
+#: Largest pixel count accepted (width x height). A 300-dpi A4 sheet has ~8.7 M pixels.
+DEFAULT_MAX_PIXELS = 64_000_000
+#: Longer side past which an image is downscaled to a working size.
+DEFAULT_MAX_SIDE = 4200
+
+Source = str | Path | bytes
+
+
+def load_drawing(
+    source: Source,
+    *,
+    name: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_side: int = DEFAULT_MAX_SIDE,
+) -> Image.Image:
+    """Open a drawing image (first page of a multi-page TIFF) as 8-bit grayscale ``"L"``.
+
+    Args:
+        source: File path, or the file's bytes.
+        name: Name used in error messages (defaults to the path, or ``"<bytes>"``).
+        max_pixels: Refuse images with more pixels than this (width x height).
+        max_side: Downscale images whose longer side exceeds this (see the module docs).
+
+    Returns:
+        The image, mode ``"L"`` (white paper 255, black ink 0), EXIF orientation applied.
+
+    Raises:
+        BadInputError: Missing, empty, non-image, corrupt/truncated, or over ``max_pixels``.
+    """
+    return _load(source, name=name, max_pixels=max_pixels, max_side=max_side, all_pages=False)[0]
+
+
+def load_drawing_pages(
+    source: Source,
+    *,
+    name: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_side: int = DEFAULT_MAX_SIDE,
+) -> list[Image.Image]:
+    """Open every page of a drawing image (multi-page TIFF); a single-page file gives one page.
+
+    Args and errors as :func:`load_drawing`; ``max_pixels`` applies to each page.
+
+    Returns:
+        One ``"L"`` image per page, in file order.
+    """
+    return _load(source, name=name, max_pixels=max_pixels, max_side=max_side, all_pages=True)
+
+
+def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, all_pages: bool) -> list:
+    label = (
+        name if name is not None else ("<bytes>" if isinstance(source, bytes | bytearray) else str(source))
+    )
+    data = _read_bytes(source, label)
+    if not data:
+        raise BadInputError(label, "empty file (0 bytes), not an image")
+    with warnings.catch_warnings():
+        # Our own max_pixels check below replaces Pillow's DecompressionBombWarning.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as error:
+            raise BadInputError(label, f"image too large: {error}; limit is {max_pixels} pixels") from None
+        except (OSError, SyntaxError, ValueError, EOFError) as error:
+            raise BadInputError(label, f"not a readable image ({error})") from None
+        pages: list[Image.Image] = []
+        with image:
+            n_pages = getattr(image, "n_frames", 1) if all_pages else 1
+            for page in range(n_pages):
+                try:
+                    image.seek(page)
+                except (OSError, EOFError, ValueError) as error:
+                    raise BadInputError(label, f"page {page + 1} of {n_pages} unreadable ({error})") from None
+                width, height = image.size
+                if width <= 0 or height <= 0:
+                    raise BadInputError(label, f"image has no pixels ({width}x{height})")
+                if width * height > max_pixels:
+                    raise BadInputError(
+                        label,
+                        f"image too large: {width}x{height} = {width * height} pixels, "
+                        f"over the limit of {max_pixels} pixels (possible decompression bomb)",
+                    )
+                try:
+                    image.load()
+                    gray = _to_gray(image)
+                except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
+                    where = f"page {page + 1}: " if n_pages > 1 else ""
+                    raise BadInputError(label, f"corrupt or truncated image ({where}{error})") from None
+                pages.append(_working_size(gray, max_side))
+    return pages
+
+
+def _read_bytes(source: Source, label: str) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    path = Path(source)
+    if not path.exists():
+        raise BadInputError(label, "no such file")
+    if not path.is_file():
+        raise BadInputError(label, "not a file")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise BadInputError(label, f"cannot read file ({error})") from None
+
+
+def _to_gray(image: Image.Image) -> Image.Image:
+    """Grayscale ``"L"``: transparent areas become white paper, 16-bit and float images are rescaled."""
+    image = ImageOps.exif_transpose(image) if image.format in ("JPEG", "TIFF", "PNG") else image
+    if image.mode == "L":
+        return image.copy()
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        import numpy as np
+
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        scaled = np.zeros_like(values) if high <= low else (values - low) * (255.0 / (high - low))
+        return Image.fromarray(scaled.round().astype(np.uint8), mode="L")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        # A transparent background would turn black in a plain convert: lay the drawing on white paper.
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    return image.convert("RGB").convert("L")
+
+
+def _working_size(image: Image.Image, max_side: int) -> Image.Image:
+    width, height = image.size
+    longer = max(width, height)
+    if max_side <= 0 or longer <= max_side:
+        return image
+    scale = max_side / longer
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)

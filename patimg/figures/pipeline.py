@@ -1,0 +1,106 @@
+"""The one call the ingest pipeline makes per drawing image: read its text upright, then find its figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from patimg.errors import BadInputError
+from patimg.figures.splitting import (
+    FigureRegion,
+    _content_box,
+    _distinct_captions,
+    figure_number,
+    header_band,
+    split_sheet,
+)
+
+#: Image kinds a publication names (see ``patimg.types.DrawingRef``).
+DRAWING_KINDS = ("sheet", "figure", "abstract")
+
+
+@dataclass(frozen=True)
+class DrawingFigures:
+    """The figures found on one drawing image.
+
+    Attributes:
+        rotation: Degrees clockwise applied to make the image upright (0, 90, 180, 270).
+        image: The upright image; every region's box and label is on it.
+        regions: The figures, in caption order.
+    """
+
+    rotation: int
+    image: Image.Image
+    regions: tuple[FigureRegion, ...]
+
+
+def figures_from_drawing(
+    image: Image.Image,
+    *,
+    ocr,
+    kind: str = "sheet",
+    figure_num: str = "",
+    rotation: int | None = None,
+    min_gap: int = 28,
+) -> DrawingFigures:
+    """Read a drawing's text (rotation detected) and cut it into figures.
+
+    A ``"sheet"`` is split by its captions (:func:`split_sheet`). A ``"figure"`` image is one figure,
+    unless its text shows two or more distinct captions (EPO images such as "Fig. 2" + "Fig. 3" on one
+    image exist), in which case it is split like a sheet. An ``"abstract"`` image is always one figure.
+    A single region's caption is the one read, else ``"FIG. <figure_num>"`` from the publication's XML.
+
+    Args:
+        image: The drawing as loaded (:func:`~patimg.figures.load_drawing`).
+        ocr: OCR backend (``patimg.ocr.get_ocr``).
+        kind: ``"sheet"``, ``"figure"`` or ``"abstract"``.
+        figure_num: Figure number the XML gives for a ``"figure"`` image, or ``""``.
+        rotation: Known rotation (degrees clockwise to make it upright); ``None`` detects it.
+        min_gap: Passed to :func:`split_sheet`.
+
+    Raises:
+        BadInputError: Unknown ``kind``.
+    """
+    if kind not in DRAWING_KINDS:
+        raise BadInputError(f"kind {kind!r}", f"unknown drawing kind; expected one of {DRAWING_KINDS}")
+    from patimg.ocr import read_drawing
+
+    drawing = read_drawing(image, ocr=ocr, rotation=rotation)
+    upright, labels, turned = drawing.image, list(drawing.labels), int(drawing.rotation)
+    captions = _distinct_captions(labels)
+    if kind == "sheet" or (kind == "figure" and len(captions) >= 2):
+        regions = split_sheet(upright, labels, min_gap=min_gap, rotation=turned)
+    else:
+        regions = [_single_region(upright, labels, rotation=turned, figure_num=figure_num)]
+    return DrawingFigures(rotation=turned, image=upright, regions=tuple(regions))
+
+
+def _single_region(image: Image.Image, labels, *, rotation: int, figure_num: str) -> FigureRegion:
+    import numpy as np
+
+    ink = np.asarray(image.convert("L")) < 128
+    band = header_band(image.size, labels, rotation=rotation)
+    if band is not None:
+        bx0, by0, bx1, by1 = band
+        ink[by0:by1, bx0:bx1] = False
+        labels = [lab for lab in labels if not _inside(lab.box, band)]
+    captions = _distinct_captions(labels)
+    if len(captions) == 1:
+        caption = captions[0].text
+    else:
+        caption = f"FIG. {figure_num}" if figure_num else ", ".join(c.text for c in captions)
+    number = figure_number(caption) if len(captions) <= 1 else ""
+    return FigureRegion(
+        caption=caption,
+        figure_num=number or (figure_num if len(captions) <= 1 else ""),
+        box=_content_box(ink, labels),
+        labels=tuple(labels),
+        split="single",
+        captions=tuple(c.text for c in captions),
+    )
+
+
+def _inside(box, band) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return band[0] <= cx <= band[2] and band[1] <= cy <= band[3]
