@@ -1,0 +1,205 @@
+"""The OCR backend contract and the backend-independent reading steps.
+
+A backend only has to find text boxes on a greyscale array (``detect``) and read a list of small
+crops (``recognize``). Everything a patent drawing needs on top — working resolution, reading
+vertical labels, mapping boxes back, classifying and de-duplicating — lives here once, so RapidOCR
+and EasyOCR give the same kind of :class:`~patimg.types.Label` list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from patimg.errors import BadInputError
+from patimg.signs import split_drawing_text
+from patimg.types import Box, Label
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+#: Resolution drawings are read at: reference numerals (about 1/8 inch tall) become ~20 px high,
+#: the height both detectors were trained for; reading 300-dpi sheets at full size is 4x slower
+#: and no more accurate.
+WORKING_DPI = 150
+#: Long side used when an image carries no resolution (a PNG, a screenshot).
+FALLBACK_LONG_SIDE = 1700
+#: Reads below this recogniser confidence are noise (leader lines, hatching).
+MIN_CONFIDENCE = 0.5
+
+
+class OcrBackend(Protocol):
+    """What every OCR backend provides.
+
+    Attributes:
+        name: Backend name (``"rapidocr"``, ``"easyocr"``).
+    """
+
+    name: str
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        """Axis-aligned text boxes ``(x0, y0, x1, y1)`` on a greyscale uint8 array."""
+        ...
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Text and confidence for each greyscale crop, read left to right as given."""
+        ...
+
+    def read(self, image: Image.Image) -> list[Label]:
+        """Every item read on ``image`` as given (horizontal and vertical), boxes in its pixels."""
+        ...
+
+
+@dataclass(frozen=True)
+class DrawingText:
+    """What was read on one drawing.
+
+    Attributes:
+        rotation: Degrees clockwise applied to the image to make it upright (0, 90, 180, 270).
+        image: The upright image (greyscale).
+        labels: Items read, boxes on the upright image.
+    """
+
+    rotation: int
+    image: Image.Image
+    labels: tuple[Label, ...]
+
+    def signs(self) -> set[str]:
+        """The distinct reference signs read."""
+        return {label.text for label in self.labels if label.kind == "reference"}
+
+    def captions(self) -> list[Label]:
+        """Figure-caption labels, top to bottom."""
+        return sorted(
+            (lb for lb in self.labels if lb.kind == "figure"), key=lambda lb: (lb.box[1], lb.box[0])
+        )
+
+
+def to_gray(image: Image.Image, *, source: str = "image") -> Image.Image:
+    """Greyscale copy of a PIL image; BadInputError for anything that is not a readable image."""
+    from PIL import Image as PILImage
+
+    if not isinstance(image, PILImage.Image):
+        raise BadInputError(source, f"expected a PIL image, got {type(image).__name__}")
+    try:
+        gray = image.convert("L")
+    except (OSError, ValueError) as error:
+        raise BadInputError(source, f"image cannot be decoded: {error}") from error
+    if gray.width < 8 or gray.height < 8:
+        raise BadInputError(source, f"image is too small to read ({gray.width}x{gray.height})")
+    return gray
+
+
+def working_scale(image: Image.Image) -> float:
+    """Factor that brings ``image`` to the working resolution (never enlarges past 2x)."""
+    dpi = image.info.get("dpi")
+    if dpi and float(dpi[0]) >= 100:
+        return min(2.0, WORKING_DPI / float(dpi[0]))
+    return min(2.0, FALLBACK_LONG_SIDE / max(image.size))
+
+
+def to_working_array(image: Image.Image) -> tuple[np.ndarray, float]:
+    """Greyscale uint8 array at the working resolution, and the scale used."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    scale = working_scale(image)
+    gray = to_gray(image)
+    if abs(scale - 1.0) > 1e-3:
+        size = (max(8, round(gray.width * scale)), max(8, round(gray.height * scale)))
+        gray = gray.resize(size, PILImage.Resampling.LANCZOS)
+    return np.asarray(gray, dtype=np.uint8), scale
+
+
+def crop(gray: np.ndarray, box: Box, *, pad: int = 2) -> np.ndarray:
+    """Crop ``box`` (with a small margin) out of ``gray``."""
+    height, width = gray.shape[:2]
+    x0, y0, x1, y1 = box
+    return gray[
+        max(0, int(y0) - pad) : min(height, int(y1) + pad), max(0, int(x0) - pad) : min(width, int(x1) + pad)
+    ]
+
+
+def rotate_array(array: np.ndarray, degrees_clockwise: int) -> np.ndarray:
+    """``array`` turned clockwise by a multiple of 90 degrees."""
+    import numpy as np
+
+    return np.ascontiguousarray(np.rot90(array, k=-(degrees_clockwise // 90) % 4))
+
+
+def rotate_box(box: Box, degrees_clockwise: int, size: tuple[float, float]) -> Box:
+    """Map a box on an image of ``size`` (w, h) onto that image turned clockwise."""
+    width, height = size
+    x0, y0, x1, y1 = box
+    turns = (degrees_clockwise // 90) % 4
+    if turns == 1:
+        return (height - y1, x0, height - y0, x1)
+    if turns == 2:
+        return (width - x1, height - y1, width - x0, height - y0)
+    if turns == 3:
+        return (y0, width - x1, y1, width - x0)
+    return box
+
+
+def read_quality(text: str, confidence: float) -> float:
+    """How plausible a read is as drawing text: confidence, boosted for signs and captions.
+
+    Used to pick the orientation a crop (or a sheet) reads best in.
+    """
+    items = split_drawing_text(text)
+    if not items:
+        return 0.0
+    kinds = {kind for kind, _ in items}
+    if "figure" in kinds:
+        return confidence * 3.0
+    if kinds == {"reference"}:
+        return confidence * 1.5
+    letters = sum(ch.isalpha() for ch in text)
+    # Words of several letters read upright are strong evidence; symbol soup is not.
+    return confidence * (1.2 if letters >= 4 else 0.5)
+
+
+def split_box(box: Box, text: str, part: str, start: int) -> Box:
+    """Share of a horizontal box covering ``part`` found at ``start`` in ``text``."""
+    x0, y0, x1, y1 = box
+    if not text:
+        return box
+    step = (x1 - x0) / len(text)
+    return (x0 + step * start, y0, min(x1, x0 + step * (start + len(part))), y1)
+
+
+def labels_from_read(text: str, confidence: float, box: Box, *, horizontal: bool) -> list[Label]:
+    """Classified labels for one read; a combined label gives one Label per sign."""
+    items = split_drawing_text(text)
+    labels = []
+    cursor = 0
+    for kind, value in items:
+        part_box = box
+        if horizontal and len(items) > 1:
+            start = text.find(value, cursor)
+            if start >= 0:
+                part_box = split_box(box, text, value, start)
+                cursor = start + len(value)
+        labels.append(
+            Label(text=value, kind=kind, box=tuple(round(v, 1) for v in part_box), confidence=confidence)
+        )
+    return labels
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter_w = min(a[2], b[2]) - max(a[0], b[0])
+    inter_h = min(a[3], b[3]) - max(a[1], b[1])
+    if inter_w <= 0 or inter_h <= 0:
+        return 0.0
+    inter = inter_w * inter_h
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def dedupe(labels: list[Label], *, overlap: float = 0.5) -> list[Label]:
+    """Drop reads that overlap a more confident read of the same place."""
+    kept: list[Label] = []
+    for label in sorted(labels, key=lambda lb: -lb.confidence):
+        if all(_iou(label.box, other.box) < overlap for other in kept):
+            kept.append(label)
+    return sorted(kept, key=lambda lb: (lb.box[1], lb.box[0]))

@@ -1,0 +1,140 @@
+"""Sheet orientation and rotation-aware reading of a drawing.
+
+Patent sheets are often printed landscape (rotated 90 degrees) and single labels can run
+vertically. Text detection does not care about orientation, so a drawing is detected once; the
+crops are then recognised turned by 0/90/180/270 degrees. The turn under which a sample of crops
+reads best (captions and signs count most) is the sheet rotation; each crop is then read at the
+sheet rotation, and at a quarter turn either way when it may be a vertical label.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from patimg.ocr.base import (
+    MIN_CONFIDENCE,
+    DrawingText,
+    OcrBackend,
+    crop,
+    dedupe,
+    labels_from_read,
+    read_quality,
+    rotate_array,
+    rotate_box,
+    to_gray,
+    to_working_array,
+)
+from patimg.types import Box
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+ROTATIONS = (0, 90, 180, 270)
+#: Crops sampled to decide the sheet rotation (largest first: captions and long labels).
+ROTATION_SAMPLE = 24
+#: A crop this much taller than wide (after the sheet turn) may be a vertical label.
+VERTICAL_ASPECT = 1.0
+#: Below this confidence an upright read is retried a quarter turn either way.
+RETRY_CONFIDENCE = 0.9
+
+
+def _sample(boxes: list[Box], gray_shape: tuple[int, ...], count: int) -> list[Box]:
+    """Largest boxes, leaving out page-sized ones (frames, hatched areas)."""
+    height, width = gray_shape[:2]
+    usable = [b for b in boxes if (b[2] - b[0]) < width / 3 and (b[3] - b[1]) < height / 3]
+    return sorted(usable, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))[:count]
+
+
+def rotation_from_boxes(ocr: OcrBackend, gray: np.ndarray, boxes: list[Box]) -> int:
+    """Degrees clockwise that make the sheet upright, judged from a sample of its text boxes."""
+    sample = [crop(gray, box) for box in _sample(boxes, gray.shape, ROTATION_SAMPLE)]
+    if not sample:
+        return 0
+    scores = {}
+    for rotation in ROTATIONS:
+        reads = ocr.recognize([rotate_array(c, rotation) for c in sample])
+        scores[rotation] = sum(read_quality(text, conf) for text, conf in reads)
+    # Ties (no text at all) keep the sheet as it is.
+    return max(ROTATIONS, key=lambda r: (scores[r], r == 0))
+
+
+def read_boxes(
+    ocr: OcrBackend, gray: np.ndarray, boxes: list[Box], *, rotation: int
+) -> list[tuple[Box, str, float, int]]:
+    """Read each box, turned by ``rotation`` and, where it may be vertical, a quarter turn either way.
+
+    Returns:
+        ``(box on gray, text, confidence, turn used)`` per box, best read per box.
+    """
+    crops = [crop(gray, box) for box in boxes]
+    turned = [rotate_array(c, rotation) for c in crops]
+    best = [(read_quality(t, c), t, c, rotation) for t, c in ocr.recognize(turned)]
+    retry = [
+        i
+        for i, c in enumerate(turned)
+        if c.shape[0] >= VERTICAL_ASPECT * c.shape[1] or best[i][2] < RETRY_CONFIDENCE
+    ]
+    for side in (90, 270):
+        turn = (rotation + side) % 360
+        reads = ocr.recognize([rotate_array(crops[i], turn) for i in retry])
+        for i, (text, conf) in zip(retry, reads, strict=True):
+            quality = read_quality(text, conf)
+            if quality > best[i][0] * 1.1:
+                best[i] = (quality, text, conf, turn)
+    return [(box, text, conf, turn) for box, (_, text, conf, turn) in zip(boxes, best, strict=True)]
+
+
+def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
+    """Degrees clockwise (0, 90, 180, 270) that make a drawing sheet upright.
+
+    Args:
+        image: The sheet as stored.
+        ocr: Backend used to read a sample of its text.
+    """
+    gray, _ = to_working_array(image)
+    return rotation_from_boxes(ocr, gray, ocr.detect(gray))
+
+
+def rotate_image(image: Image.Image, degrees_clockwise: int) -> Image.Image:
+    """``image`` turned clockwise by a multiple of 90 degrees."""
+    from PIL import Image as PILImage
+
+    transposes = {
+        90: PILImage.Transpose.ROTATE_270,
+        180: PILImage.Transpose.ROTATE_180,
+        270: PILImage.Transpose.ROTATE_90,
+    }
+    turns = degrees_clockwise % 360
+    return image.transpose(transposes[turns]) if turns else image.copy()
+
+
+def read_drawing(image: Image.Image, *, ocr: OcrBackend, rotation: int | None = None) -> DrawingText:
+    """Read every label on a drawing and turn it upright.
+
+    Args:
+        image: The drawing (sheet or figure image) as stored.
+        ocr: OCR backend (see :func:`patimg.ocr.get_ocr`).
+        rotation: Degrees clockwise that make it upright when known; detected when ``None``.
+
+    Returns:
+        The rotation used, the upright greyscale image and the labels with boxes on it.
+    """
+    if rotation is not None and rotation % 90:
+        raise ValueError(f"rotation must be a multiple of 90 degrees, got {rotation}")
+    gray_image = to_gray(image)
+    gray, scale = to_working_array(image)
+    boxes = ocr.detect(gray)
+    if rotation is None:
+        rotation = rotation_from_boxes(ocr, gray, boxes)
+    rotation %= 360
+    size = (gray_image.width, gray_image.height)
+    labels = []
+    for box, text, confidence, turn in read_boxes(ocr, gray, boxes, rotation=rotation):
+        if confidence < MIN_CONFIDENCE:
+            continue
+        upright = rotate_box(tuple(v / scale for v in box), rotation, size)
+        labels.extend(labels_from_read(text, confidence, upright, horizontal=turn == rotation))
+    return DrawingText(
+        rotation=rotation, image=rotate_image(gray_image, rotation), labels=tuple(dedupe(labels))
+    )

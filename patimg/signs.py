@@ -1,0 +1,160 @@
+"""Rules for text read on a patent drawing: reference signs, figure captions, everything else.
+
+A drawing prints three kinds of text: reference signs (``104``, ``16a``, ``12'``, ``S1``, ``200A``,
+``L2``, ``Ta``, single letters), figure captions (``FIG. 1B``, ``Fig.3``, ``FIGURE 2``) and other words
+(flowchart boxes, axis ticks, units). OCR output is noisy, so the rules also undo the usual confusions
+inside numerals (``O``/``o`` for ``0``, ``l``/``I``/``|`` for ``1``) and strip leader-line debris.
+"""
+
+from __future__ import annotations
+
+import re
+
+REFERENCE = "reference"
+FIGURE = "figure"
+OTHER = "other"
+
+# "FIG", "Fig", "FIGURE", with OCR misreads of the dot/space, then a number with an optional letter
+# suffix and an optional "(a)" sub-figure part. "l"/"I"/"O" inside the number are OCR confusions.
+_CAPTION = re.compile(
+    r"^(?:FIG(?:URE)?|Fig(?:ure)?|fig(?:ure)?|F1G|FlG|FIC)\s*[.,:]?\s*"
+    r"(?P<num>[0-9OolI|]{1,3})\s*(?P<suffix>[A-Za-z]?)\s*(?P<sub>\(\s*[a-zA-Z0-9]\s*\))?\s*\.?$"
+)
+# Numeral sign, optionally with one letter suffix and primes: 104, 16a, 12', 200A, 62a''.
+_NUMERAL_SIGN = re.compile(r"^(?P<num>[0-9]{1,4})(?P<suffix>[A-Za-z]?)(?P<prime>'{0,2})$")
+# Letter-prefixed sign: S1, L2, P3, D5, S11, PT1, S1a.
+_LETTER_NUMERAL_SIGN = re.compile(r"^[A-Z]{1,2}[0-9]{1,3}[a-z]?'{0,2}$")
+# Pure-letter signs: A, x, Ta, PT (also with primes: A').
+_LETTER_SIGN = re.compile(r"^(?:[A-Za-z]|[A-Z][a-z]|[A-Z]{2})'{0,2}$")
+# Two-letter words that flowcharts and tables print; they are not signs even though they look like "PT".
+_SHORT_WORDS = frozenset(
+    "NO OK ON IN OF TO OR IS IT AT BY UP GO IF AN AS BE DO HE ME MY SO US WE Hz No Ok On In Of To Or Is "
+    "It At By Up Go If An As mm cm km kg mg ml dB nm um Yes".split()
+)
+# Single upper-case X, Y, Z on drawings are nearly always coordinate-axis names, not element signs.
+_AXIS_LETTERS = frozenset("XYZ")
+# Characters that separate several signs printed on one leader ("106, 114", "A、B", "A,B,C").
+_SEPARATORS = re.compile(r"\s*[,、;，/&]\s*|\s+and\s+|\s+")
+# A range or formula between numbers ("0 ~ 33", "10-20", "5 x 3") is a value, not a list of signs.
+_RANGE = re.compile(r"[0-9]\s*(?:[~～\-–—=+×<>≦≧≤≥%]|\s[xX*]\s|\sto\s)\s*[0-9]")
+# Leader-line and frame debris OCR glues to a label.
+_DEBRIS = '-_—–~.,:;|*·•°"`()[]{}<>'
+_CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
+
+
+def _fix_numeral_confusions(token: str) -> str:
+    """Read ``1O4`` as ``104`` and ``l2`` as ``12``: confusable letters inside a digit run.
+
+    Only tokens that already hold a real digit are touched, so letter signs (``I``, ``O``, ``S1``)
+    keep their letters.
+    """
+    match = re.match(r"^(?P<num>[0-9OolI|]+)(?P<rest>[A-Za-z]?'{0,2})$", token)
+    if not match or not any(ch.isdigit() for ch in match["num"]):
+        return token
+    return match["num"].translate(_CONFUSABLE_DIGITS) + match["rest"]
+
+
+def _clean(text: str) -> str:
+    """Unify quotes and spaces, strip leader debris."""
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'").replace("′", "'").replace("´", "'")
+    text = " ".join(text.split())
+    return text.strip(_DEBRIS + " ")
+
+
+def figure_number(caption: str) -> str:
+    """Figure number of a caption.
+
+    Args:
+        caption: Caption as printed or normalised (``"FIG. 1B"``, ``"Fig.3 (a)"``).
+
+    Returns:
+        The normalised number (``"1B"``, ``"3(a)"``), or ``""`` when ``caption`` is not a caption.
+    """
+    match = _CAPTION.match(
+        _clean(caption) if not caption.rstrip().endswith(")") else " ".join(caption.split())
+    )
+    if not match:
+        return ""
+    number = match["num"].translate(_CONFUSABLE_DIGITS).lstrip("0") or "0"
+    sub = re.sub(r"\s+", "", match["sub"] or "")
+    return f"{number}{match['suffix'].upper()}{sub}"
+
+
+def _classify_token(token: str) -> tuple[str, str]:
+    """Classify one separated token as a reference sign or other text."""
+    token = _fix_numeral_confusions(_clean(token))
+    if not token:
+        return OTHER, token
+    match = _NUMERAL_SIGN.match(token)
+    if match:
+        number = int(match["num"])
+        # A 4-digit number in the year range is a date or a value, not a sign; leading zeros are values.
+        if len(match["num"]) == 4 and 1900 <= number <= 2099 and not match["suffix"]:
+            return OTHER, token
+        # "0" and zero-led numbers are axis ticks or values; no sign numbering starts at zero.
+        if match["num"].startswith("0"):
+            return OTHER, token
+        return REFERENCE, token
+    if _LETTER_NUMERAL_SIGN.match(token):
+        return REFERENCE, token
+    if _LETTER_SIGN.match(token) and token.rstrip("'") not in _SHORT_WORDS:
+        if token in _AXIS_LETTERS:
+            return OTHER, token
+        return REFERENCE, token
+    return OTHER, token
+
+
+def split_drawing_text(text: str) -> list[tuple[str, str]]:
+    """Split one piece of drawing text into classified items.
+
+    A caption stays whole; a combined leader label whose every part is a reference sign
+    (``"106, 114"``, ``"A、B"``) becomes one item per sign; anything else is one ``"other"`` item.
+
+    Args:
+        text: Text as read by OCR.
+
+    Returns:
+        ``[(kind, normalised text), ...]`` with kind ``"reference"``, ``"figure"`` or ``"other"``;
+        empty when the text is blank or debris only.
+    """
+    cleaned = " ".join(text.split())
+    if not _clean(cleaned):
+        return []
+    number = figure_number(cleaned)
+    if number:
+        return [(FIGURE, f"FIG. {number}")]
+    if _RANGE.search(cleaned):
+        return [(OTHER, _clean(cleaned))]
+    whole = _classify_token(cleaned)
+    if whole[0] == REFERENCE:
+        return [whole]
+    parts = [part for part in _SEPARATORS.split(_clean(cleaned)) if _clean(part)]
+    if len(parts) > 1:
+        classified = [_classify_token(part) for part in parts]
+        if all(kind == REFERENCE for kind, _ in classified):
+            return classified
+    return [(OTHER, _clean(cleaned))]
+
+
+def classify_drawing_text(text: str) -> tuple[str, str]:
+    """Classify a piece of text read on a drawing.
+
+    Args:
+        text: Text as read (``"Fig.3"``, ``"1O4"``, ``"106, 114"``, ``"100 mm"``).
+
+    Returns:
+        ``(kind, normalised text)``: ``("figure", "FIG. 3")``, ``("reference", "104")``,
+        ``("reference", "106, 114")`` for a combined label (use :func:`split_drawing_text` for the
+        separate signs), ``("other", "100 mm")``.
+    """
+    items = split_drawing_text(text)
+    if not items:
+        return OTHER, ""
+    if len(items) == 1:
+        return items[0]
+    return REFERENCE, ", ".join(value for _, value in items)
+
+
+def reference_signs(texts: list[str]) -> set[str]:
+    """The set of reference signs in several pieces of drawing text (combined labels split)."""
+    return {value for text in texts for kind, value in split_drawing_text(text) if kind == REFERENCE}
