@@ -209,12 +209,7 @@ def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureReg
     blobs = _blobs(grid, caption_cells, radius=max(1, round(min_gap / cell / 2)))
     if blobs is None:
         return None
-    owner_boxes: list[list[tuple[int, int, int, int]]] = [[box] for box in caption_cells]
-    blob_owner: dict[int, int] = {}
-    for blob_id, box in blobs["boxes"].items():
-        owner = min(range(len(captions)), key=lambda k: _gap(box, caption_cells[k]))
-        owner_boxes[owner].append(box)
-        blob_owner[blob_id] = owner
+    owner_boxes, blob_owner = _grow_regions(blobs["boxes"], caption_cells)
     if any(len(boxes) < 2 for boxes in owner_boxes):
         return None  # a caption without a drawing: the split is not trustworthy
     region_labels: list[list[Label]] = [[c] for c in captions]
@@ -241,7 +236,33 @@ def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureReg
     return regions
 
 
-def _blobs(grid, caption_cells, *, radius: int) -> dict | None:
+def _grow_regions(
+    blob_boxes: dict[int, tuple], caption_cells: list[tuple]
+) -> tuple[list[list[tuple]], dict[int, int]]:
+    """Greedy growth: repeatedly give the blob nearest to any region (its box so far) to that region.
+
+    Growing from the closest pairs first means a drawing's main blob (touching its caption) is taken
+    first; the region's box then covers the drawing, so stray parts inside it (a section-line letter, a
+    numeral with a broken leader) go to it rather than to a caption that is merely nearer.
+    """
+    region_boxes = list(caption_cells)
+    owner_boxes: list[list[tuple]] = [[box] for box in caption_cells]
+    blob_owner: dict[int, int] = {}
+    pending = dict(blob_boxes)
+    while pending:
+        gap, blob_id, owner = min(
+            (_gap(box, region_boxes[k]), blob_id, k)
+            for blob_id, box in pending.items()
+            for k in range(len(region_boxes))
+        )
+        box = pending.pop(blob_id)
+        owner_boxes[owner].append(box)
+        region_boxes[owner] = _union([region_boxes[owner], box])
+        blob_owner[blob_id] = owner
+    return owner_boxes, blob_owner
+
+
+def _blobs(grid, caption_cells, *, radius: int, min_cells: int = 6) -> dict | None:
     """Connected blobs of the dilated grid; blobs touching two captions are re-split with less dilation."""
     import cv2
     import numpy as np
@@ -263,8 +284,8 @@ def _blobs(grid, caption_cells, *, radius: int) -> dict | None:
         for c in range(1, count):
             member = comp == c
             ink_cells = member & mask
-            if not ink_cells.any():
-                continue
+            if np.count_nonzero(ink_cells) < min_cells:
+                continue  # specks of scanner noise would stretch a region across its neighbour
             box = _mask_box(ink_cells)
             touching = sum(1 for cb in caption_cells if _gap(box, cb) <= 0 and _touches(member, cb))
             if touching >= 2 and r > 0:
