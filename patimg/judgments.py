@@ -87,7 +87,8 @@ class JudgedQuery:
         kind: ``"figure"`` (a collection figure), ``"image"`` (an uploaded image) or ``"text"``.
         figure_id: The query figure, for kind ``figure``.
         image_sha256: SHA-256 of the uploaded image bytes, for kind ``image``.
-        image_path: Stored copy of the uploaded image, relative to the store's folder.
+        image_path: Path of the stored copy of the uploaded image (kept under the store's folder in
+            ``query_images/<sha256><suffix>``), or ``""``.
         text: Query text (alone, or added to a figure/image query).
         created: ISO UTC time the query was first added.
     """
@@ -230,23 +231,25 @@ class JudgmentStore:
         except OSError as error:
             raise BadInputError(str(path), f"cannot read query image: {error}") from None
 
-    def get_query(self, query_id: str) -> JudgedQuery:
-        """The query with this id.
-
-        Raises:
-            BadInputError: No such query.
-        """
+    def get_query(self, query_id: str) -> JudgedQuery | None:
+        """The query with this id, or ``None`` when there is none (e.g. a qid of an imported qrels file)."""
         with self._connect() as db:
             row = db.execute("SELECT * FROM queries WHERE query_id = ?", (query_id,)).fetchone()
-        if row is None:
-            raise BadInputError(str(query_id), "no such judged query")
-        return JudgedQuery(**dict(row))
+        return None if row is None else self._query_from_row(row)
 
     def list_queries(self) -> list[JudgedQuery]:
         """All queries, oldest first."""
         with self._connect() as db:
             rows = db.execute("SELECT * FROM queries ORDER BY created, query_id").fetchall()
-        return [JudgedQuery(**dict(row)) for row in rows]
+        return [self._query_from_row(row) for row in rows]
+
+    def _query_from_row(self, row: sqlite3.Row) -> JudgedQuery:
+        # The database keeps the image path relative to its folder (so the folder can move); callers get
+        # a path they can open.
+        values = dict(row)
+        if values["image_path"]:
+            values["image_path"] = str(self.folder / values["image_path"])
+        return JudgedQuery(**values)
 
     # ---------------------------------------------------------------------------------------- judgments
 
