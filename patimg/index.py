@@ -1,0 +1,450 @@
+"""One FAISS index per channel: L2-normalised float32 vectors, inner product (= cosine similarity).
+
+On disk, a folder per channel (``indexes/<channel>/``)::
+
+    index.faiss        the FAISS index; row ``i`` of the index is ``ids[i]``
+    ids.json           figure ids, in index order
+    index_infos.json   encoder identity, dimension, count, index type and parameters, library versions, time
+
+Each file is written to a temporary name and renamed into place, ``index_infos.json`` last; a load checks
+that the three agree (``count``), so a crash between renames is detected instead of returning wrong ids.
+
+Index kinds (``kind=``):
+  * ``"flat"``: exact ``IndexFlatIP``; 4*d bytes a vector.
+  * ``"hnsw"``: ``IndexHNSWFlat`` (M=32), graph search; ~4*d + 8*M*2 bytes a vector, recall tunable with
+    ``efSearch``; no training.
+  * ``"ivfpq"``: ``IVF<nlist>,PQ<m>`` (the paper's product quantisation); ``m`` bytes a vector; needs
+    training (at least ``39*nlist`` and 256 vectors), so too few vectors fall back to ``flat`` and the infos
+    say so.
+  * ``"auto"``: ``flat`` up to :data:`AUTO_FLAT_MAX` vectors, ``hnsw`` above (see
+    ``benchmarks/search.py`` for the measurements behind the threshold).
+
+``add_to_index`` appends new vectors without touching existing ones. Flat and HNSW just grow. IVF-PQ keeps
+its trained quantisers (new vectors are encoded with them); once the index holds more than
+:data:`RETRAIN_FACTOR` times the vectors it was trained on, rebuild it with :func:`build_index` from the
+collection's stored vectors (the infos' ``needs_retrain`` flag turns true). A ``flat`` index that an
+``"auto"`` build chose is rebuilt as ``hnsw`` when it grows past the threshold (exact vectors are
+reconstructed from the flat index, so nothing is re-encoded).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from patimg.errors import BadInputError, PatImgError
+
+INDEX_FILE = "index.faiss"
+IDS_FILE = "ids.json"
+INFOS_FILE = "index_infos.json"
+KINDS = ("auto", "flat", "ivfpq", "hnsw")
+
+#: ``"auto"`` uses exact search up to this many vectors (measured: benchmarks/search.py; exact search over
+#: 200k x 512 takes ~25 ms a query on 2 CPU cores, the most an interactive search should spend here).
+AUTO_FLAT_MAX = 200_000
+#: An IVF-PQ index should be retrained once it holds this many times its training set.
+RETRAIN_FACTOR = 4
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+PQ_BYTES = 64
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What ``index_infos.json`` records (``asdict`` of this is the file)."""
+
+    channel: str
+    encoder: dict[str, Any]
+    dim: int
+    count: int
+    index_type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    requested_kind: str = "auto"
+    versions: dict[str, str] = field(default_factory=dict)
+    created: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-ready)."""
+        return asdict(self)
+
+
+@dataclass
+class LoadedIndex:
+    """A FAISS index with its ids and infos, as :func:`load_index` returns it."""
+
+    index: Any
+    ids: list[str]
+    info: dict[str, Any]
+    path: Path | None = None
+    _positions: dict[str, int] | None = None
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Figure id to index row."""
+        if self._positions is None:
+            self._positions = {fid: i for i, fid in enumerate(self.ids)}
+        return self._positions
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _versions() -> dict[str, str]:
+    import faiss
+
+    return {"faiss": faiss.__version__, "numpy": np.__version__}
+
+
+def _check_vectors(vectors: Any, ids: Sequence[str], *, dim: int | None = None) -> np.ndarray:
+    matrix = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if matrix.ndim != 2:
+        raise BadInputError("vectors", f"expected a (n, dim) matrix, got shape {matrix.shape}")
+    if len(matrix) != len(ids):
+        raise BadInputError("ids", f"{len(ids)} ids for {len(matrix)} vectors")
+    if dim is not None and matrix.shape[1] != dim:
+        raise BadInputError("vectors", f"dimension {matrix.shape[1]} does not match the index's {dim}")
+    if len(set(ids)) != len(ids):
+        raise BadInputError("ids", "duplicate ids")
+    if not np.isfinite(matrix).all():
+        raise BadInputError("vectors", "NaN or infinite values")
+    norms = np.linalg.norm(matrix, axis=1)
+    if len(norms) and np.abs(norms - 1.0).max() > 1e-3:
+        raise BadInputError("vectors", "rows must be L2-normalised (inner product is used as cosine)")
+    return matrix
+
+
+def _make_index(
+    matrix: np.ndarray,
+    kind: str,
+    *,
+    nlist: int | None,
+    pq_bytes: int,
+    hnsw_m: int,
+    ef_search: int,
+    nprobe: int | None,
+) -> tuple[Any, str, dict[str, Any]]:
+    """A filled FAISS index, the type actually built and its parameters."""
+    import faiss
+
+    n, dim = matrix.shape
+    if kind == "auto":
+        kind = "flat" if n <= AUTO_FLAT_MAX else "hnsw"
+    if kind == "ivfpq":
+        nlist = nlist or int(max(1, min(4 * np.sqrt(max(n, 1)), n // 39)))
+        m = pq_bytes
+        while m > 1 and dim % m:
+            m -= 1
+        if n < max(256, 39 * nlist):
+            kind = (
+                "flat"  # too few vectors to train 256 PQ centroids; exact search is fast at this size anyway
+            )
+        else:
+            index = faiss.index_factory(dim, f"IVF{nlist},PQ{m}", faiss.METRIC_INNER_PRODUCT)
+            index.train(matrix)
+            index.add(matrix)
+            index.nprobe = nprobe or max(1, min(nlist, nlist // 16 or 1))
+            return (
+                index,
+                "ivfpq",
+                {"nlist": nlist, "m": m, "nbits": 8, "nprobe": index.nprobe, "trained_on": n},
+            )
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = ef_search
+        index.add(matrix)
+        return index, "hnsw", {"M": hnsw_m, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": ef_search}
+    if kind != "flat":
+        raise BadInputError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    index = faiss.IndexFlatIP(dim)
+    index.add(matrix)
+    return index, "flat", {}
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save(out_dir: Path, index: Any, ids: Sequence[str], info: IndexInfo) -> None:
+    import faiss
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out_dir / INDEX_FILE, lambda tmp: faiss.write_index(index, tmp))
+    _atomic_write(
+        out_dir / IDS_FILE, lambda tmp: Path(tmp).write_text(json.dumps(list(ids)), encoding="utf-8")
+    )
+    payload = json.dumps(info.to_dict(), indent=2, sort_keys=True)
+    _atomic_write(out_dir / INFOS_FILE, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
+
+
+def build_index(
+    vectors: Any,
+    ids: Sequence[str],
+    *,
+    out_dir: str | Path | None,
+    channel: str,
+    encoder_info: dict[str, Any],
+    kind: str = "auto",
+    nlist: int | None = None,
+    pq_bytes: int = PQ_BYTES,
+    hnsw_m: int = HNSW_M,
+    ef_search: int = HNSW_EF_SEARCH,
+    nprobe: int | None = None,
+) -> IndexInfo:
+    """Build a channel's index from all its vectors and write it to ``out_dir`` (None: do not write).
+
+    Args:
+        vectors: ``(n, dim)`` L2-normalised float32 rows (n may be 0).
+        ids: Figure id of each row.
+        out_dir: Folder of this channel's index (created).
+        channel: ``"visual"`` or ``"text"``.
+        encoder_info: The encoder's ``info()`` (recorded to check queries against).
+        kind: ``"auto"``, ``"flat"``, ``"ivfpq"`` or ``"hnsw"``.
+        nlist, pq_bytes, nprobe: IVF-PQ settings (default nlist ~ 4*sqrt(n), 64-byte codes).
+        hnsw_m, ef_search: HNSW settings.
+
+    Returns:
+        The recorded :class:`IndexInfo`.
+    """
+    if kind not in KINDS:
+        raise BadInputError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    dim = int(encoder_info.get("dim") or np.asarray(vectors).shape[-1])
+    matrix = _check_vectors(vectors, list(ids), dim=dim) if len(ids) else np.zeros((0, dim), np.float32)
+    index, built, params = _make_index(
+        matrix, kind, nlist=nlist, pq_bytes=pq_bytes, hnsw_m=hnsw_m, ef_search=ef_search, nprobe=nprobe
+    )
+    info = IndexInfo(
+        channel=channel,
+        encoder=dict(encoder_info),
+        dim=dim,
+        count=len(ids),
+        index_type=built,
+        params=params,
+        requested_kind=kind,
+        versions=_versions(),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    if out_dir is not None:
+        _save(Path(out_dir), index, list(ids), info)
+    return info
+
+
+def build_memory_index(
+    vectors: Any, ids: Sequence[str], *, kind: str = "flat", **options: Any
+) -> LoadedIndex:
+    """An in-memory :class:`LoadedIndex` (tests, benchmarks, ad-hoc searches); nothing is written."""
+    matrix = _check_vectors(vectors, list(ids))
+    index, built, params = _make_index(
+        matrix,
+        kind,
+        nlist=options.get("nlist"),
+        pq_bytes=options.get("pq_bytes", PQ_BYTES),
+        hnsw_m=options.get("hnsw_m", HNSW_M),
+        ef_search=options.get("ef_search", HNSW_EF_SEARCH),
+        nprobe=options.get("nprobe"),
+    )
+    info = {"index_type": built, "params": params, "count": len(ids), "dim": matrix.shape[1]}
+    return LoadedIndex(index=index, ids=list(ids), info=info)
+
+
+def load_index(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
+    """Load a channel folder written by :func:`build_index`.
+
+    Args:
+        path: The channel's folder.
+        mmap: Memory-map the index file where FAISS supports it for the type (IVF lists, flat codes);
+            otherwise, or if mapping fails, it is read into memory.
+
+    Raises:
+        PatImgError: Missing files, or files from different builds (a torn write).
+    """
+    import faiss
+
+    folder = Path(path)
+    missing = [name for name in (INDEX_FILE, IDS_FILE, INFOS_FILE) if not (folder / name).is_file()]
+    if missing:
+        raise PatImgError(f"index folder {folder} lacks {', '.join(missing)}: rebuild it with `patimg index`")
+    index = None
+    if mmap:
+        try:
+            index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        except RuntimeError:
+            index = None
+    if index is None:
+        index = faiss.read_index(str(folder / INDEX_FILE))
+    ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
+    info = json.loads((folder / INFOS_FILE).read_text(encoding="utf-8"))
+    if not (index.ntotal == len(ids) == info.get("count")):
+        raise PatImgError(
+            f"index folder {folder} is inconsistent ({index.ntotal} vectors, {len(ids)} ids, infos say "
+            f"{info.get('count')}): an interrupted write; rebuild it with `patimg index`"
+        )
+    _apply_search_params(index, info)
+    return LoadedIndex(index=index, ids=ids, info=info, path=folder)
+
+
+def _apply_search_params(index: Any, info: dict[str, Any]) -> None:
+    import faiss
+
+    params = info.get("params", {})
+    if "nprobe" in params:
+        faiss.extract_index_ivf(index).nprobe = int(params["nprobe"])
+    if "efSearch" in params and hasattr(index, "hnsw"):
+        index.hnsw.efSearch = int(params["efSearch"])
+
+
+def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInfo:
+    """Append vectors with new ids to a channel's index on disk (existing vectors are kept as they are).
+
+    Raises:
+        BadInputError: An id already indexed, wrong dimension, unnormalised rows.
+    """
+    loaded = load_index(path, mmap=False)
+    info = dict(loaded.info)
+    clash = [fid for fid in ids if fid in loaded.positions]
+    if clash:
+        raise BadInputError("ids", f"already in the index: {', '.join(clash[:5])}")
+    matrix = _check_vectors(vectors, list(ids), dim=int(info["dim"]))
+    all_ids = loaded.ids + list(ids)
+    params = dict(info.get("params", {}))
+    index_type = info["index_type"]
+    index = loaded.index
+    if index_type == "flat" and info.get("requested_kind") == "auto" and len(all_ids) > AUTO_FLAT_MAX:
+        old = (
+            index.reconstruct_n(0, index.ntotal)
+            if index.ntotal
+            else np.zeros((0, matrix.shape[1]), np.float32)
+        )
+        index, index_type, params = _make_index(
+            np.concatenate([old, matrix]),
+            "hnsw",
+            nlist=None,
+            pq_bytes=PQ_BYTES,
+            hnsw_m=HNSW_M,
+            ef_search=HNSW_EF_SEARCH,
+            nprobe=None,
+        )
+    elif len(matrix):
+        index.add(matrix)
+    if index_type == "ivfpq":
+        params["needs_retrain"] = len(all_ids) > RETRAIN_FACTOR * int(params.get("trained_on", len(all_ids)))
+    new_info = IndexInfo(
+        channel=info["channel"],
+        encoder=info["encoder"],
+        dim=int(info["dim"]),
+        count=len(all_ids),
+        index_type=index_type,
+        params=params,
+        requested_kind=info.get("requested_kind", "auto"),
+        versions=_versions(),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    assert index.ntotal == len(all_ids), "faiss index and ids out of step"
+    _save(Path(path), index, all_ids, new_info)
+    return new_info
+
+
+def _selector_params(index: Any, positions: np.ndarray, *, ef: int | None = None, nprobe: int | None = None):
+    import faiss
+
+    selector = faiss.IDSelectorBatch(positions)
+    if hasattr(index, "hnsw"):
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef or index.hnsw.efSearch)
+    elif faiss.try_extract_index_ivf(index) is not None:
+        ivf = faiss.extract_index_ivf(index)
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe or ivf.nprobe)
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    return params, selector  # the selector must outlive the search
+
+
+def search_index(
+    loaded: LoadedIndex,
+    queries: Any,
+    k: int,
+    *,
+    allowed: Iterable[str] | None = None,
+) -> tuple[np.ndarray, list[list[str | None]]]:
+    """Top-``k`` ids by inner product for each query row.
+
+    Args:
+        loaded: From :func:`load_index`.
+        queries: ``(nq, dim)`` or ``(dim,)`` float32 query vectors (normalised).
+        k: Results per query.
+        allowed: Only these figure ids may be returned (filters). FAISS applies the id selector inside
+            the search; approximate indexes are re-searched with a wider beam (HNSW efSearch / IVF nprobe,
+            doubling up to exhaustive) until ``min(k, allowed)`` results come back.
+
+    Returns:
+        ``(scores, ids)``: ``scores`` is ``(nq, k)`` float32 (``-inf`` where fewer than ``k`` results), ``ids``
+        the figure ids row by row, ``None`` in the unfilled slots.
+    """
+    if k < 1:
+        raise BadInputError("k", f"must be positive, got {k}")
+    index = loaded.index
+    matrix = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, index.d))
+    nq = len(matrix)
+    if index.ntotal == 0:
+        return np.full((nq, k), -np.inf, np.float32), [[None] * k for _ in range(nq)]
+    if allowed is None:
+        scores, rows = index.search(matrix, min(k, index.ntotal))
+        wanted = min(k, index.ntotal)
+    else:
+        positions = np.array(
+            sorted({loaded.positions[f] for f in allowed if f in loaded.positions}), dtype=np.int64
+        )
+        wanted = min(k, len(positions))
+        if wanted == 0:
+            return np.full((nq, k), -np.inf, np.float32), [[None] * k for _ in range(nq)]
+        scores, rows = _filtered_search(index, matrix, positions, min(k, len(positions)))
+    return _pad(scores, rows, loaded.ids, k, wanted)
+
+
+def _filtered_search(index: Any, matrix: np.ndarray, positions: np.ndarray, k: int):
+    import faiss
+
+    ivf = faiss.try_extract_index_ivf(index)
+    ef = index.hnsw.efSearch if hasattr(index, "hnsw") else None
+    nprobe = ivf.nprobe if ivf is not None else None
+    while True:
+        params, _selector = _selector_params(index, positions, ef=ef, nprobe=nprobe)
+        scores, rows = index.search(matrix, k, params=params)
+        complete = bool((rows >= 0).sum(axis=1).min() >= k)
+        if complete:
+            return scores, rows
+        if ef is not None and ef < index.ntotal:
+            ef = min(index.ntotal, max(ef * 2, k))
+        elif ivf is not None and nprobe < ivf.nlist:
+            nprobe = min(ivf.nlist, nprobe * 2)
+        else:
+            return scores, rows
+
+
+def _pad(scores: np.ndarray, rows: np.ndarray, ids: list[str], k: int, wanted: int):
+    nq = len(rows)
+    out_scores = np.full((nq, k), -np.inf, np.float32)
+    out_ids: list[list[str | None]] = []
+    for q in range(nq):
+        row_ids: list[str | None] = []
+        for j, position in enumerate(rows[q][:wanted]):
+            if position >= 0:
+                out_scores[q, len(row_ids)] = scores[q, j]
+                row_ids.append(ids[position])
+        out_ids.append(row_ids + [None] * (k - len(row_ids)))
+    return out_scores, out_ids
