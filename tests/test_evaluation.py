@@ -247,7 +247,11 @@ def test_real_design_sheets_same_patent_rule(shared_data: Path) -> None:
     for docs in by_patent.values():
         query, others = docs[0], docs[1:]
         qrels[query] = dict.fromkeys(others, 1)
-        scores = [(d, sum(a * b for a, b in zip(vectors[query], vectors[d]))) for d in vectors if d != query]
+        scores = [
+            (d, sum(a * b for a, b in zip(vectors[query], vectors[d], strict=True)))
+            for d in vectors
+            if d != query
+        ]
         run[query] = scores
     table = evaluate(qrels, {"thumbnail": run})
     direct = pytrec_eval.RelevanceEvaluator(qrels, {"map_cut.50"}).evaluate(

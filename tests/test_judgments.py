@@ -90,7 +90,7 @@ def test_history_keeps_every_change(tmp_path: Path) -> None:
 def test_qrels_aggregation(tmp_path: Path) -> None:
     store = JudgmentStore(tmp_path)
     for annotator, grades in {"a": (1, 0, 1), "b": (0, 0, 1), "c": (1, 1, 0)}.items():
-        for figure, grade in zip(("f1", "f2", "f3"), grades):
+        for figure, grade in zip(("f1", "f2", "f3"), grades, strict=True):
             store.judge("q1", figure, grade, annotator=annotator)
     store.judge("q1", "f4", 1, annotator="a")
     store.judge("q1", "f4", 0, annotator="b")  # a 1:1 split is no majority for relevance
