@@ -14,10 +14,10 @@ import re
 # Abbreviations after which a period does not end a sentence (compared lower-cased, without the period).
 _ABBREVIATIONS = frozenset(
     """
-    fig figs figure no nos nr nrn pat pats publ pub appl app ser serial approx ca e.g i.e cf vs viz al
+    fig figs no nos nr nrn pat pats publ pub appl app ser serial approx ca e.g i.e cf vs viz al
     resp incl ref refs eq eqs equ para paras sect chap vol pp pg mr mrs ms dr prof
     inc ltd corp co jr sr ph wt abb abs bzw bsp bspw ggf evtl vgl sog z.b u.a d.h inkl
-    nm bzgl gem gemäß insb insbes entspr zzgl mind ausf ausführungsbsp anm jan feb mar apr jun jul aug
+    bzgl gem gemäß insb insbes entspr zzgl mind ausf anm jan feb mar apr jun jul aug
     sep sept oct nov dec u.s e.u ibid
     """.split()
 )

@@ -1,0 +1,347 @@
+"""Turn what a user hands in (files and folders) into publication units to ingest.
+
+A *publication unit* is one publication XML with the drawing images it names, or one folder of plain
+images. :func:`find_publications` accepts, in any mix and nested in folders:
+
+* a USPTO ZIP (XML + TIFF sheets; chemistry ``-Cnnnnn.TIF/.CDX/.MOL`` and other images that the XML
+  does not list as drawings are dropped) or the same unzipped as a folder;
+* an EPO publication-server package (``DOC*.xml`` + ``imgfNNNN.tif`` + ``imgafNNN.tif``; search-report
+  pages ``srepNNNN.tif`` are not drawings and are dropped), as a folder or a ZIP;
+* a bare publication XML (a unit without images);
+* a folder of images (PNG, JPEG, TIFF) without any publication XML (kind ``"images"``);
+* a folder holding any of those (searched recursively).
+
+ZIPs are unpacked with :func:`safe_extract_zip` under ``work_dir``. Problems with one input never
+stop the batch: :func:`find_publications` returns ``(units, errors)``, each error a
+:class:`~patimg.errors.BadInputError` naming the input and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import stat
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from patimg.errors import BadInputError
+
+#: Image file suffixes taken as drawings or plain images.
+IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
+#: Limits for ZIP extraction (zip bombs).
+MAX_ZIP_MEMBERS = 20_000
+MAX_ZIP_TOTAL_BYTES = 4 * 1024**3
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, checked for members over 10 MB
+#: How deep ZIPs inside extracted ZIPs are followed.
+MAX_ZIP_NESTING = 2
+
+_US_ROOTS = ("PATDOC", "patent-application-publication", "us-patent-grant", "us-patent-application")
+_EP_ROOTS = ("ep-patent-document",)
+_ROOT_TAG = re.compile(rb"<(?![?!/])([A-Za-z_][\w.\-:]*)")
+
+
+@dataclass(frozen=True)
+class PublicationUnit:
+    """One thing to ingest.
+
+    Attributes:
+        key: Stable id of the unit's content, used to skip units already ingested: ``"xml-<sha256>"``
+            over the XML bytes (the same publication from a ZIP or a folder gets the same key), or
+            ``"images-<sha256>"`` over the names and bytes of a folder's images.
+        kind: ``"uspto"``, ``"epo"`` or ``"images"``.
+        xml: The publication XML, or None for a folder of images.
+        images: Drawing images in the order the XML names them (missing files skipped), or the folder's
+            images sorted by name.
+        source: What the user gave, for messages: the path, or ``"<zip>!<member>"`` for a ZIP member.
+    """
+
+    key: str
+    kind: str
+    xml: Path | None
+    images: tuple[Path, ...]
+    source: str
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_zip(path: Path) -> bool:
+    if path.suffix.lower() == ".zip":
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def xml_root_tag(path: Path) -> str:
+    """Root element name of an XML file, read from its first 256 KiB; ``""`` when none is found."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256 * 1024)
+    except OSError:
+        return ""
+    match = _ROOT_TAG.search(head)
+    return match.group(1).decode("ascii", "replace") if match else ""
+
+
+def _publication_kind(root: str) -> str:
+    if root in _US_ROOTS:
+        return "uspto"
+    if root in _EP_ROOTS:
+        return "epo"
+    return ""
+
+
+def safe_extract_zip(
+    zip_path: str | Path,
+    target_dir: str | Path,
+    *,
+    max_members: int = MAX_ZIP_MEMBERS,
+    max_total_bytes: int = MAX_ZIP_TOTAL_BYTES,
+) -> list[Path]:
+    """Extract a ZIP safely into ``target_dir``.
+
+    Refuses members that would land outside the target (``../``, absolute paths, drive letters),
+    symbolic links, encrypted members, more than ``max_members`` members, more than ``max_total_bytes``
+    uncompressed (counted while decompressing, so lying headers do not help) and members compressed
+    more than ``MAX_ZIP_RATIO`` times (zip bombs). Nothing is left behind when it refuses.
+
+    Args:
+        zip_path: The archive.
+        target_dir: Folder to extract into (created).
+        max_members: Most members accepted.
+        max_total_bytes: Most bytes written in all.
+
+    Returns:
+        Paths of the extracted files, in archive order.
+
+    Raises:
+        BadInputError: Naming the ZIP (and the bad member) when the archive is corrupt or refused.
+    """
+    zip_path = Path(zip_path)
+    target = Path(target_dir).resolve()
+    name = str(zip_path)
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise BadInputError(name, f"not a readable ZIP archive ({error})") from error
+    with archive:
+        members = archive.infolist()
+        if len(members) > max_members:
+            raise BadInputError(name, f"refused: {len(members)} members (limit {max_members})")
+        planned: list[tuple[zipfile.ZipInfo, Path]] = []
+        declared = 0
+        for info in members:
+            member = info.filename
+            parts = PurePosixPath(member.replace("\\", "/")).parts
+            if member.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member) or ".." in parts:
+                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise BadInputError(name, f"refused member {member!r}: symbolic link")
+            if info.flag_bits & 0x1:
+                raise BadInputError(name, f"refused member {member!r}: encrypted")
+            destination = target.joinpath(*parts).resolve() if parts else target
+            if destination != target and target not in destination.parents:
+                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
+            if info.file_size > 10 * 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+                raise BadInputError(
+                    name, f"refused member {member!r}: compression ratio too high (zip bomb?)"
+                )
+            declared += info.file_size
+            if declared > max_total_bytes:
+                raise BadInputError(name, f"refused: more than {max_total_bytes} bytes uncompressed")
+            planned.append((info, destination))
+        written = 0
+        extracted: list[Path] = []
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            for info, destination in planned:
+                if info.is_dir():
+                    destination.mkdir(parents=True, exist_ok=True)
+                    continue
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as source, open(destination, "wb") as sink:
+                    member_bytes = 0
+                    for block in iter(lambda source=source: source.read(1 << 20), b""):
+                        member_bytes += len(block)
+                        written += len(block)
+                        if member_bytes > info.file_size or written > max_total_bytes:
+                            raise BadInputError(
+                                name, f"refused member {info.filename!r}: more data than declared"
+                            )
+                        sink.write(block)
+                extracted.append(destination)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
+            raise BadInputError(name, f"corrupt ZIP member: {error}") from error
+        except BadInputError:
+            for path in extracted:
+                path.unlink(missing_ok=True)
+            raise
+    return extracted
+
+
+class _Finder:
+    """Walks inputs, collecting units and errors."""
+
+    def __init__(self, work_dir: Path) -> None:
+        self.work_dir = Path(work_dir)
+        self.units: list[PublicationUnit] = []
+        self.errors: list[BadInputError] = []
+        self.seen_keys: set[str] = set()
+
+    def add(self, unit: PublicationUnit) -> None:
+        if unit.key not in self.seen_keys:
+            self.seen_keys.add(unit.key)
+            self.units.append(unit)
+
+    def visit(self, path: Path, *, label: str, depth: int = 0) -> None:
+        try:
+            if not path.exists():
+                raise BadInputError(label, "no such file or folder")
+            if path.is_dir():
+                self.visit_folder(path, label=label, depth=depth)
+            elif _is_zip(path):
+                self.visit_zip(path, label=label, depth=depth)
+            elif path.suffix.lower() == ".xml":
+                self.visit_xml(path, label=label)
+            elif path.suffix.lower() in IMAGE_SUFFIXES:
+                self.add(_images_unit([path], label=label))
+            else:
+                raise BadInputError(
+                    label, "unknown kind of input (expected a ZIP, an XML, an image or a folder)"
+                )
+        except BadInputError as error:
+            self.errors.append(error)
+        except OSError as error:
+            self.errors.append(BadInputError(label, f"cannot read: {error.strerror or error}"))
+
+    def visit_xml(self, path: Path, *, label: str) -> None:
+        kind = _publication_kind(xml_root_tag(path))
+        if not kind:
+            if path.stat().st_size == 0:
+                raise BadInputError(label, "empty file")
+            raise BadInputError(label, "not a USPTO or EPO publication XML")
+        self.add(
+            PublicationUnit(key=f"xml-{_sha256(path)[:24]}", kind=kind, xml=path, images=(), source=label)
+        )
+
+    def visit_zip(self, path: Path, *, label: str, depth: int) -> None:
+        if depth > MAX_ZIP_NESTING:
+            raise BadInputError(label, f"ZIP nested deeper than {MAX_ZIP_NESTING} levels")
+        digest = _sha256(path)[:16]
+        target = self.work_dir / "unzipped" / f"{_safe_stem(path.name)}-{digest}"
+        done_marker = target / ".patimg-extracted"
+        if not done_marker.exists():
+            if target.exists():
+                shutil.rmtree(target)
+            partial = target.with_name(target.name + ".partial")
+            if partial.exists():
+                shutil.rmtree(partial)
+            try:
+                safe_extract_zip(path, partial)
+            except BadInputError as error:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise BadInputError(label, error.problem) from error
+            os.replace(partial, target)
+            done_marker.touch()
+        before = len(self.units)
+        self.visit_folder(target, label=f"{label}!", depth=depth + 1, root=target)
+        if len(self.units) == before:
+            self.errors.append(BadInputError(label, "ZIP holds no publication XML and no images"))
+
+    def visit_folder(self, folder: Path, *, label: str, depth: int, root: Path | None = None) -> None:
+        """Every folder under ``folder``: publication XMLs with their drawings, else its images."""
+        for current, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            here = Path(current)
+            files = sorted(here / f for f in filenames if not f.startswith("."))
+            where = _label_for(label, here, folder, root)
+            xmls = [(f, _publication_kind(xml_root_tag(f))) for f in files if f.suffix.lower() == ".xml"]
+            publications = [(f, k) for f, k in xmls if k]
+            images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
+            for xml, kind in publications:
+                try:
+                    self.add(_publication_unit(xml, kind, images, label=_label_for(label, xml, folder, root)))
+                except BadInputError as error:
+                    self.errors.append(error)
+            if not publications and images:
+                self.add(_images_unit(images, label=where))
+            for archive in (f for f in files if f.suffix.lower() == ".zip"):
+                self.visit(archive, label=_label_for(label, archive, folder, root), depth=depth)
+
+
+def _label_for(label: str, path: Path, folder: Path, root: Path | None) -> str:
+    """``"/data/x"`` for plain folders; ``"/data/a.zip!US1/US1.XML"`` for ZIP members."""
+    if root is None:
+        return str(path)
+    relative = path.relative_to(folder).as_posix()
+    return f"{label}{relative}" if relative != "." else label.rstrip("!")
+
+
+def _safe_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:80] or "zip"
+
+
+def _publication_unit(xml: Path, kind: str, images: list[Path], *, label: str) -> PublicationUnit:
+    """The XML and the images of its folder that it names as drawings, in the XML's order.
+
+    A file is matched to a drawing by name (case-insensitive), or by stem when the image was
+    converted (``...-D00001.png`` for ``...-D00001.TIF``).
+    """
+    from patimg.documents import parse_publication
+
+    document = parse_publication(xml)
+    by_name = {p.name.lower(): p for p in images}
+    by_stem: dict[str, Path] = {}
+    for p in images:
+        by_stem.setdefault(p.stem.lower(), p)
+    chosen: list[Path] = []
+    for drawing in document.drawings:
+        name = Path(drawing.file).name.lower()
+        match = by_name.get(name) or by_stem.get(Path(name).stem)
+        if match is not None and match not in chosen:
+            chosen.append(match)
+    return PublicationUnit(
+        key=f"xml-{_sha256(xml)[:24]}", kind=kind, xml=xml, images=tuple(chosen), source=label
+    )
+
+
+def _images_unit(images: list[Path], *, label: str) -> PublicationUnit:
+    digest = hashlib.sha256()
+    for image in images:
+        digest.update(image.name.encode("utf-8") + b"\0" + _sha256(image).encode("ascii"))
+    return PublicationUnit(
+        key=f"images-{digest.hexdigest()[:24]}", kind="images", xml=None, images=tuple(images), source=label
+    )
+
+
+def find_publications(
+    paths: Sequence[str | Path], *, work_dir: Path
+) -> tuple[list[PublicationUnit], list[BadInputError]]:
+    """Find the publication units in files and folders a user gave.
+
+    Args:
+        paths: ZIPs, XML files, images, package folders or folders holding any of those.
+        work_dir: Folder where ZIPs are extracted (``work_dir/unzipped/<zip name>-<sha>``); an
+            archive already extracted there is reused.
+
+    Returns:
+        ``(units, errors)``: the units in input order without duplicates (same key), and one
+        :class:`BadInputError` per input (or ZIP member) that could not be used. Never raises for
+        bad inputs.
+    """
+    finder = _Finder(Path(work_dir))
+    for path in paths:
+        finder.visit(Path(path), label=str(path))
+    return finder.units, finder.errors
