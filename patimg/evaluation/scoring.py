@@ -1,39 +1,15 @@
-"""Retrieval evaluation: judgment pooling, AP@50 per query and mAP per method, TREC qrels/run files.
-
-AP@50 is trec_eval's ``map_cut.50``: precision summed at the ranks (1..50) of the relevant results,
-divided by ALL relevant documents of the query, retrieved or not. It is computed by the maintained
-``ir_measures`` library through its ``pytrec_eval`` provider (trec_eval's own C code), not by a formula
-written here.
-
-Ties. trec_eval ignores the rank column of a run and sorts by score, breaking equal scores by document
-id in *descending* string order, which surprises anyone who reads a run top to bottom. PatImg fixes the
-order itself: results are sorted by score descending, then by document id ascending, and the run handed
-to trec_eval carries rank-based scores (``n, n-1, ..., 1``) so that order is the only one it can see.
-
-Which queries count. The mean is taken over every query of the qrels with at least one relevant
-judgment (grade >= 1); a method that returned nothing for such a query scores 0 there (trec_eval ``-c``).
-Queries without any relevant judgment have no AP and are listed in the table's ``meta``, as are run
-queries missing from the qrels. Retrieved but unjudged results count as not relevant; their number is
-reported per method so a shallow pool is visible.
-"""
+"""Pooling of results for judging, and AP@50 / P@1 per query and per method (see the package docstring)."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from patimg.errors import BadInputError
-
-Qrels = dict[str, dict[str, int]]
-"""Query id -> document id -> relevance grade (0 not relevant, >= 1 relevant)."""
-
-Run = dict[str, list[tuple[str, float]]]
-"""Query id -> ranked ``(document id, score)`` pairs, best first."""
+from patimg.evaluation.trec import Run, ranked, read_qrels, read_run
 
 #: Rows of the paper's Table 1 (Pustu-Iren et al. 2021), then PatImg's extra fusion rules.
 TABLE_ROWS = (
@@ -86,6 +62,27 @@ def pool(runs: Mapping[str, Sequence[str]], *, depth: int = 50, seed: str | int 
     seed_int = int.from_bytes(hashlib.sha256(str(seed).encode("utf-8")).digest()[:8], "big")
     random.Random(seed_int).shuffle(union)
     return union
+
+
+def pool_runs(
+    runs: Mapping[str, Mapping[str, Sequence[tuple[str, float]]]], *, depth: int = 50
+) -> dict[str, list[str]]:
+    """:func:`pool` for every query of several runs (method -> query id -> results), seeded by query id.
+
+    Each run's results are put in PatImg's order (:func:`ranked`) before the top ``depth`` is taken.
+    """
+    queries = sorted({qid for run in runs.values() for qid in run})
+    return {
+        qid: pool(
+            {
+                name: [doc for doc, _ in ranked(run.get(qid, ()), source=f"run {name}")]
+                for name, run in runs.items()
+            },
+            depth=depth,
+            seed=qid,
+        )
+        for qid in queries
+    }
 
 
 # ---------------------------------------------------------------------------------------- evaluation
@@ -202,23 +199,6 @@ class EvaluationTable:
         return frame.set_index("method") if not frame.empty else frame
 
 
-def ranked(results: Iterable[tuple[str, float]], *, source: str = "run") -> list[tuple[str, float]]:
-    """Results in PatImg's deterministic order: score descending, then document id ascending.
-
-    Raises:
-        BadInputError: A document appears twice, or a score is not a finite number.
-    """
-    items = [(str(doc), float(score)) for doc, score in results]
-    seen: set[str] = set()
-    for doc, score in items:
-        if doc in seen:
-            raise BadInputError(source, f"document {doc!r} is ranked twice for one query")
-        if not math.isfinite(score):
-            raise BadInputError(source, f"document {doc!r} has score {score}, not a finite number")
-        seen.add(doc)
-    return sorted(items, key=lambda item: (-item[1], item[0]))
-
-
 def evaluate(
     qrels: Mapping[str, Mapping[str, int]],
     runs: Mapping[str, Mapping[str, Sequence[tuple[str, float]]]],
@@ -305,125 +285,6 @@ def _mean(values: Iterable[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-# --------------------------------------------------------------------------------------------- TREC I/O
-
-
-def _check_id(value: str, *, what: str, source: str) -> str:
-    value = str(value)
-    if not value or any(ch.isspace() for ch in value):
-        raise BadInputError(
-            source, f"{what} {value!r} is empty or contains whitespace (not valid in TREC files)"
-        )
-    return value
-
-
-def read_qrels(path: str | Path) -> Qrels:
-    """Read a TREC qrels file (``qid iteration docno grade`` per line; blank lines skipped).
-
-    Raises:
-        BadInputError: Unreadable file, or a line (named by number) that is malformed or contradicts
-            an earlier line.
-    """
-    path = Path(path)
-    qrels: Qrels = {}
-    seen_at: dict[tuple[str, str], int] = {}
-    for number, line in enumerate(_read_lines(path), start=1):
-        fields = line.split()
-        if not fields:
-            continue
-        where = f"{path}:{number}"
-        if len(fields) != 4:
-            raise BadInputError(where, f"qrels line needs 4 fields 'qid iter docno grade', got {len(fields)}")
-        qid, _, doc, grade_text = fields
-        try:
-            grade = int(grade_text)
-        except ValueError:
-            raise BadInputError(where, f"relevance grade {grade_text!r} is not an integer") from None
-        previous = qrels.setdefault(qid, {}).get(doc)
-        if previous is not None and previous != grade:
-            first = seen_at[(qid, doc)]
-            raise BadInputError(where, f"{qid} {doc} judged {grade} here but {previous} on line {first}")
-        qrels[qid][doc] = grade
-        seen_at.setdefault((qid, doc), number)
-    return qrels
-
-
-def write_qrels(qrels: Mapping[str, Mapping[str, int]], path: str | Path) -> None:
-    """Write a TREC qrels file, sorted by query id then document id (written to a temp name, then renamed)."""
-    path = Path(path)
-    lines = []
-    for qid in sorted(qrels):
-        _check_id(qid, what="query id", source=str(path))
-        for doc in sorted(qrels[qid]):
-            _check_id(doc, what="document id", source=str(path))
-            lines.append(f"{qid} 0 {doc} {int(qrels[qid][doc])}\n")
-    _write_atomic(path, "".join(lines))
-
-
-def read_run(path: str | Path) -> tuple[str, Run]:
-    """Read a TREC run file (``qid Q0 docno rank score tag``).
-
-    The rank column is ignored, as trec_eval does; each query's results come back sorted by score
-    descending then document id (:func:`ranked`).
-
-    Returns:
-        ``(run name, run)``; the name is the tag column (the file stem when the file is empty).
-
-    Raises:
-        BadInputError: Unreadable file, a malformed line, a document ranked twice for one query, or
-            lines with different tags (each naming the file and line).
-    """
-    path = Path(path)
-    name = ""
-    results: dict[str, dict[str, float]] = {}
-    for number, line in enumerate(_read_lines(path), start=1):
-        fields = line.split()
-        if not fields:
-            continue
-        where = f"{path}:{number}"
-        if len(fields) != 6:
-            raise BadInputError(
-                where, f"run line needs 6 fields 'qid Q0 docno rank score tag', got {len(fields)}"
-            )
-        qid, _, doc, rank_text, score_text, tag = fields
-        try:
-            int(rank_text)
-            score = float(score_text)
-        except ValueError:
-            raise BadInputError(
-                where, f"rank {rank_text!r} or score {score_text!r} is not a number"
-            ) from None
-        if not math.isfinite(score):
-            raise BadInputError(where, f"score {score_text!r} is not a finite number")
-        if name and tag != name:
-            raise BadInputError(
-                where, f"run tag {tag!r} differs from {name!r} on earlier lines (one run per file)"
-            )
-        name = tag
-        docs = results.setdefault(qid, {})
-        if doc in docs:
-            raise BadInputError(where, f"document {doc!r} is ranked twice for query {qid!r}")
-        docs[doc] = score
-    run = {qid: ranked(docs.items(), source=str(path)) for qid, docs in results.items()}
-    return (name or path.stem), run
-
-
-def write_run(run: Mapping[str, Sequence[tuple[str, float]]], path: str | Path, *, name: str) -> None:
-    """Write a TREC run file: per query, results sorted by score descending then document id, ranked 1..n.
-
-    Scores are written with full precision (``repr``) so :func:`read_run` gives back equal floats.
-    """
-    path = Path(path)
-    _check_id(name, what="run name", source=str(path))
-    lines = []
-    for qid in sorted(run):
-        _check_id(qid, what="query id", source=str(path))
-        for rank, (doc, score) in enumerate(ranked(run[qid], source=str(path)), start=1):
-            _check_id(doc, what="document id", source=str(path))
-            lines.append(f"{qid} Q0 {doc} {rank} {score!r} {name}\n")
-    _write_atomic(path, "".join(lines))
-
-
 def evaluate_trec_files(
     qrels_path: str | Path, run_paths: Sequence[str | Path], *, depth: int = 50
 ) -> dict[str, Any]:
@@ -449,18 +310,3 @@ def evaluate_trec_files(
     payload["meta"]["qrels"] = str(qrels_path)
     payload["meta"]["run_files"] = files
     return payload
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise BadInputError(str(path), "file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(str(path), f"cannot read as UTF-8 text: {error}") from None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
