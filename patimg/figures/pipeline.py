@@ -10,8 +10,8 @@ from patimg.errors import BadInputError
 from patimg.figures.splitting import (
     FigureRegion,
     _content_box,
-    _distinct_captions,
     figure_number,
+    find_captions,
     header_band,
     split_sheet,
 )
@@ -68,7 +68,7 @@ def figures_from_drawing(
 
     drawing = read_drawing(image, ocr=ocr, rotation=rotation)
     upright, labels, turned = drawing.image, list(drawing.labels), int(drawing.rotation)
-    captions = _distinct_captions(labels)
+    captions = find_captions(labels)
     if kind == "sheet" or (kind == "figure" and len(captions) >= 2):
         regions = split_sheet(upright, labels, min_gap=min_gap, rotation=turned)
     else:
@@ -85,7 +85,7 @@ def _single_region(image: Image.Image, labels, *, rotation: int, figure_num: str
         bx0, by0, bx1, by1 = band
         ink[by0:by1, bx0:bx1] = False
         labels = [lab for lab in labels if not _inside(lab.box, band)]
-    captions = _distinct_captions(labels)
+    captions = find_captions(labels)
     if len(captions) == 1:
         caption = captions[0].text
     else:

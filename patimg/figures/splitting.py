@@ -133,7 +133,7 @@ def split_sheet(
         ink[by0:by1, bx0:bx1] = False
         labels = [lab for lab in labels if not _center_in(lab.box, band)]
     labels = list(labels)
-    captions = _distinct_captions(labels)
+    captions = find_captions(labels)
     content = _content_box(ink, labels)
     if len(captions) < 2:
         caption = captions[0].text if captions else ""
@@ -144,16 +144,67 @@ def split_sheet(
     return regions
 
 
-def _distinct_captions(labels: Sequence[Label]) -> list[Label]:
-    """Caption labels, one per figure number (the most confident read), in figure-number order."""
-    best: dict[str, Label] = {}
-    for label in labels:
-        if label.kind != "figure":
-            continue
-        key = figure_number(label.text).upper() or label.text.upper()
-        if key not in best or label.confidence > best[key].confidence:
-            best[key] = label
-    return sorted(best.values(), key=lambda lab: _natural_key(figure_number(lab.text) or lab.text))
+@dataclass(frozen=True)
+class Caption:
+    """A figure caption read on a sheet.
+
+    Attributes:
+        text: Caption with any sub-figure letter joined on (``"FIG. 3(a)"``).
+        box: Box of the caption (and its letter) on the upright image.
+        parts: The labels it was read from: the caption label, then the letter label if any.
+    """
+
+    text: str
+    box: tuple[float, float, float, float]
+    parts: tuple[Label, ...]
+
+
+_SUB_LETTER = re.compile(r"^\(?\s*([A-Za-z]|[ivx]{2,3})\s*\)?$")
+
+
+def find_captions(labels: Sequence[Label]) -> list[Caption]:
+    """The distinct figure captions among the labels, in figure-number order.
+
+    A one-letter label just right of a caption (``"(a)"`` read apart from ``"FIG. 3"``) is the sub-figure
+    letter and is joined on; two reads of one caption (same text, overlapping boxes) count once. Two
+    captions with the same text far apart stay two captions (two figures, the OCR missed what tells them apart).
+    """
+    captions = [lab for lab in labels if lab.kind == "figure"]
+    others = [lab for lab in labels if lab.kind != "figure" and _SUB_LETTER.match(lab.text.strip())]
+    found: list[Caption] = []
+    used: set[int] = set()
+    for cap in sorted(captions, key=lambda lab: -lab.confidence):
+        text, parts, box = cap.text, [cap], tuple(cap.box)
+        number = figure_number(cap.text)
+        if number and number[-1].isdigit():
+            letter = _letter_after(cap, [o for o in others if id(o) not in used])
+            if letter is not None:
+                used.add(id(letter))
+                text = f"{cap.text.rstrip()}({_SUB_LETTER.match(letter.text.strip()).group(1)})"
+                parts.append(letter)
+                box = _union([box, tuple(letter.box)])
+        key = text.upper().replace(" ", "")
+        if any(key == c.text.upper().replace(" ", "") and _overlaps(box, c.box) for c in found):
+            continue  # a second read of the same caption
+        found.append(Caption(text=text, box=box, parts=tuple(parts)))
+    return sorted(found, key=lambda c: (_natural_key(figure_number(c.text) or c.text), c.box[1], c.box[0]))
+
+
+def _letter_after(caption: Label, candidates: Sequence[Label]) -> Label | None:
+    x0, y0, x1, y1 = caption.box
+    height = y1 - y0
+    best = None
+    for lab in candidates:
+        lx0, ly0, lx1, ly1 = lab.box
+        cy = (ly0 + ly1) / 2
+        gap = lx0 - x1
+        if -0.3 * height <= gap <= 1.0 * height and y0 <= cy <= y1 and (best is None or lx0 < best.box[0]):
+            best = lab
+    return best
+
+
+def _overlaps(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
 def _natural_key(text: str) -> tuple:
@@ -198,12 +249,12 @@ def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureReg
     padded = np.zeros((grid_h * cell, grid_w * cell), dtype=bool)
     padded[:height, :width] = ink
     grid = padded.reshape(grid_h, cell, grid_w, cell).any(axis=(1, 3))
-    caption_set = {id(c) for c in captions}
+    caption_set = {id(part) for c in captions for part in c.parts}
     caption_cells = [_to_cells(c.box, cell, grid_w, grid_h) for c in captions]
     for x0, y0, x1, y1 in caption_cells:
         grid[y0:y1, x0:x1] = False  # captions are seeds, not ink: they must not glue drawings together
     for label in labels:
-        if label.kind != "figure":
+        if id(label) not in caption_set and label.kind != "figure":
             x0, y0, x1, y1 = _to_cells(label.box, cell, grid_w, grid_h)
             grid[y0:y1, x0:x1] = True
     blobs = _blobs(grid, caption_cells, radius=max(1, round(min_gap / cell / 2)))
@@ -212,9 +263,9 @@ def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureReg
     owner_boxes, blob_owner = _grow_regions(blobs["boxes"], caption_cells)
     if any(len(boxes) < 2 for boxes in owner_boxes):
         return None  # a caption without a drawing: the split is not trustworthy
-    region_labels: list[list[Label]] = [[c] for c in captions]
+    region_labels: list[list[Label]] = [list(c.parts) for c in captions]
     for label in labels:
-        if label.kind == "figure" and id(label) in caption_set:
+        if id(label) in caption_set:
             continue
         owner = _label_owner(label, blobs["map"], blob_owner, cell, caption_cells)
         region_labels[owner].append(label)
@@ -250,8 +301,8 @@ def _grow_regions(
     blob_owner: dict[int, int] = {}
     pending = dict(blob_boxes)
     while pending:
-        gap, blob_id, owner = min(
-            (_gap(box, region_boxes[k]), blob_id, k)
+        *_, blob_id, owner = min(
+            (*_closeness(box, region_boxes[k], caption_cells[k]), blob_id, k)
             for blob_id, box in pending.items()
             for k in range(len(region_boxes))
         )
@@ -260,6 +311,16 @@ def _grow_regions(
         region_boxes[owner] = _union([region_boxes[owner], box])
         blob_owner[blob_id] = owner
     return owner_boxes, blob_owner
+
+
+def _closeness(box, region_box, caption_box) -> tuple[float, float, float]:
+    """Sort key of a blob for a region: box gap, then (ties, e.g. a caption sitting on the drawing's edge)
+    how much of the caption the blob's box covers, then the distance to the caption's centre."""
+    cx, cy = (caption_box[0] + caption_box[2]) / 2, (caption_box[1] + caption_box[3]) / 2
+    inner_w = max(0, min(box[2], caption_box[2]) - max(box[0], caption_box[0]))
+    inner_h = max(0, min(box[3], caption_box[3]) - max(box[1], caption_box[1]))
+    area = max(1, (caption_box[2] - caption_box[0]) * (caption_box[3] - caption_box[1]))
+    return _gap(box, region_box), -inner_w * inner_h / area, _gap(box, (cx, cy, cx, cy))
 
 
 def _blobs(grid, caption_cells, *, radius: int, min_cells: int = 6) -> dict | None:
