@@ -10,6 +10,7 @@ from patimg.documents.text import (
     first_text,
     is_drawings_heading,
     iso_date,
+    leading_figure_numbers,
     local_name,
     normalise_class,
     normalise_figure_number,
@@ -109,7 +110,17 @@ def _walk_description(description, collector: SentenceCollector) -> None:
             section = "drawings" if is_drawings_heading(element_text(child)) else "description"
         elif tag == "p":
             items = list(child.iterfind(".//li"))
-            if items:
+            terms = list(child.iterfind(".//dt"))
+            if terms:
+                # "<dt>Fig. 1:</dt><dd>Schematische Darstellung ...</dd>": one entry per term; a list of
+                # figures is the brief description of the drawings whatever heading precedes it.
+                for term in terms:
+                    definition = term.getnext()
+                    text = element_text(term)
+                    if definition is not None and local_name(definition) == "dd":
+                        text = f"{text} {element_text(definition)}"
+                    collector.add_paragraph(text, "drawings" if leading_figure_numbers(text) else section)
+            elif items:
                 # A list of figures ("FIG. 1 is ...;" per <li>): one entry per item, plus any text around it.
                 for item in items:
                     collector.add_paragraph(element_text(item), section)
