@@ -22,6 +22,19 @@ _ABBREVIATIONS = frozenset(
     """.split()
 )
 
+# Journal and citation abbreviations, matched case-sensitively so that "in the cell. The" still splits
+# while "Proc. Natl. Acad. Sci. USA" and "J. Biol. Chem." do not.
+_CITATION_ABBREVIATIONS = frozenset(
+    """
+    Proc Natl Acad Sci Chem Biol Med Res Rev Dis Clin Cell Mol Hum Transl Int Ed Exp Respir Biochem Biophys
+    Pharmacol Immunol Appln Soc Am Phys Lett Engl Ann Acta Eur Jpn Opin Nucl Nat Genet Bioorg Lett Pharm
+    Sci Technol Eng Mater Appl Org Anal Commun Microbiol Virol Neurosci Physiol Endocrinol Oncol Dev Struct
+    Cancer Pat Appl Publ Kokai Abstr Vol Suppl Dept Univ Inst Lab Assoc Ther Surg Toxicol Environ Polym
+    """.split()
+)
+# A sentence so far that is only an enumerator ("1.", "(a).", "iv.") is the number of what follows.
+_ENUMERATOR = re.compile(r"^\(?(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)]+$")
+
 # Where a sentence may end: terminal punctuation, optional closing quotes/brackets, then white space.
 _BOUNDARY = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+")
 # What may start the next sentence: upper-case letter, digit, opening quote/bracket.
@@ -39,7 +52,7 @@ def _is_abbreviation(text_before: str) -> bool:
     bare = word.rstrip(".").lower()
     if not bare:
         return False
-    if bare in _ABBREVIATIONS:
+    if bare in _ABBREVIATIONS or word.rstrip(".") in _CITATION_ABBREVIATIONS:
         return True
     # Dotted abbreviations like "e.g", "i.e", "U.S", "z.B" (the last period is the one being tested).
     if "." in bare and all(len(part) <= 2 for part in bare.split(".") if part):
@@ -81,6 +94,8 @@ def split_sentences(text: str) -> list[str]:
             continue
         punct_at = match.start()
         if text[punct_at] == "." and _is_abbreviation(text[start : punct_at + 1]):
+            continue
+        if _ENUMERATOR.match(text[start : punct_at + 1].strip()):
             continue
         if _last_word(text[start:punct_at]) in _END_WHEN_CAPITAL_FOLLOWS and not text[end].isupper():
             continue

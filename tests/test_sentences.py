@@ -37,6 +37,14 @@ from patimg.sentences import split_sentences
         ("Sie ist ca. 5 mm lang. Gut.", ["Sie ist ca. 5 mm lang.", "Gut."]),
         ("Siehe Nr. 5 der Liste. Gut.", ["Siehe Nr. 5 der Liste.", "Gut."]),
         ("Is it on? Yes! It is.", ["Is it on?", "Yes!", "It is."]),
+        (
+            "See Proc. Natl. Acad. Sci. USA 85: 5879 (1988). It grows in the cell. The end.",
+            ["See Proc. Natl. Acad. Sci. USA 85: 5879 (1988).", "It grows in the cell.", "The end."],
+        ),
+        (
+            "1. A method comprising a step. 2. The method of claim 1.",
+            ["1. A method comprising a step.", "2. The method of claim 1."],
+        ),
         ("", []),
         ("   ", []),
     ],
