@@ -84,13 +84,14 @@ def build_mention_index(sentences: Sequence[Sentence], *, language: str | None =
     Raises:
         BadInputError: An item is not a :class:`~patimg.types.Sentence`.
     """
+    for sentence in sentences:
+        if not isinstance(sentence, Sentence):
+            raise BadInputError("sentences", f"expected Sentence records, got {type(sentence).__name__}")
     language = language or _guess_language(sentences)
     where: dict[str, set[int]] = defaultdict(set)
     term_counts: dict[str, Counter[str]] = defaultdict(Counter)
     steps: dict[str, set[int]] = defaultdict(set)
     for sentence in sentences:
-        if not isinstance(sentence, Sentence):
-            raise BadInputError("sentences", f"expected Sentence records, got {type(sentence).__name__}")
         for mention in find_sign_mentions(sentence.text, language=language):
             where[mention.sign].add(sentence.index)
             if mention.term:

@@ -158,7 +158,7 @@ def _term(chunks: Sequence[_Chunk], last: int, *, german: bool) -> str:
     while position >= 0 and len(words) < 4:
         word = _word(chunks[position].text)
         lower = word.lower()
-        if not word or lower in stop or lower in NOT_TERMS:
+        if not word or lower in stop or (lower in NOT_TERMS and position != last):
             break
         if words and not german and word.isupper() and len(word) == 1:
             break
@@ -278,7 +278,7 @@ def _judge(
     following = chunks[i + 1] if i + 1 < len(chunks) else None
     if following is not None and (
         following.text.lower() in UNITS
-        or (chunk.text.isdigit() and re.fullmatch(r"\d{3}", following.text))
+        or (chunk.text.isdigit() and following.text.isdigit())  # spaced number: "DE 10 2009 041 527"
         or (
             signs[-1] in {"a", "i", "s"}
             and _word(following.text)

@@ -38,6 +38,7 @@ DE_STOP = set(
     """
 der die das des dem den ein eine einer eines einem einen kein keine und oder sowie aber mit ohne von
 vom zu zum zur im in an am auf aus bei beim für über unter durch gemäß nach vor hinter neben zwischen
+zwei drei vier fünf sechs sieben acht neun zehn beiden beide mehrere
 um bis ca etwa circa ist sind war wird werden wurde kann können soll sollen weist hat haben dieser diese
 dieses jeder jede jedes welche welcher welches sich als wie auch nicht nur je pro
 """.split()
@@ -54,7 +55,8 @@ sample samples run runs test tests experiment experiments day days week weeks mo
 hour hours minute minutes second? jan feb mar apr may jun jul aug sep sept oct nov dec january february
 march april june july august september october november december seq id sequence
 abb abbildung abbildungen figur figuren anspruch ansprüche ansprüchen tabelle beispiel beispiele formel
-nr seite spalte zeile absatz jahr ph
+nr seite spalte zeile absatz jahr ph ausführungsform ausführungsformen ausführungsbeispiel
+ausführungsbeispiele de ep us wo jp gb fr cn kr dt ch
 """.replace("?", "").split()
 ) - {"step", "second"}
 # Words after which a number is a reference sign that names no term itself.
