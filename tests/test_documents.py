@@ -272,3 +272,15 @@ def test_undeclared_reference_to_secret_stays_text_free(tmp_path: Path) -> None:
     document = parse_publication(path)
     assert document.patent.title == "Title \ufffd \u2014 end"
     assert all("SECRET" not in s.text for s in document.sentences)
+
+
+def test_ep_drawings_section_ends_at_prose_without_heading() -> None:
+    document = parse_publication(shared_data_path("xml", "epo", "grant-v1-5-B1.xml"))
+    assert (
+        document.figure_descriptions["2"]
+        == "Figures 1 and 2 show a schematic high voltage assembly, respectively; and"
+    )
+    assert document.figure_descriptions["3"] == "Figure 3 shows a schematic flow diagram."
+    section_of = {s.text: s.section for s in document.sentences}
+    assert section_of["Figure 1 shows a schematic high voltage assembly 2."] == "description"
+    assert section_of["The active component 6 comprises windings and a core."] == "description"

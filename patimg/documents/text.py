@@ -216,7 +216,7 @@ def is_drawings_heading(heading: str) -> bool:
 _SOLE_FIGURE = re.compile(
     r"^(The\s+)?(sole\s+|single\s+)?(FIGURE|Figure|FIG\.?)\s+(is|shows|illustrates|depicts)\b"
 )
-_HAGUE_VIEW = re.compile(r"^(\d{1,3}\.\d{1,3})\s*:\s*\S")
+_HAGUE_VIEW = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(:\s*\S|(is|are|shows)\b)")
 
 
 class SentenceCollector:
@@ -226,17 +226,29 @@ class SentenceCollector:
         self.patent_id = patent_id
         self.sentences: list[Sentence] = []
         self.figure_descriptions: dict[str, str] = {}
+        self._drawings_ended = False
 
     def add_paragraph(self, text: str, section: str) -> None:
         """Split a paragraph into sentences; in the drawings section also one entry per "FIG. n ...;"."""
         if not text:
             return
+        if section != "drawings":
+            self._drawings_ended = False
+        elif self._drawings_ended:
+            section = "description"
         pieces = _FIG_ENTRY_BREAK.split(text) if section == "drawings" else [text]
-        for piece in pieces:
-            for sentence in split_sentences(piece):
-                self.sentences.append(Sentence(self.patent_id, len(self.sentences), sentence, section))
-                if section == "drawings":
-                    self._caption(sentence)
+        split = [sentence for piece in pieces for sentence in split_sentences(piece)]
+        if section == "drawings" and len(split) >= 3:
+            captions = sum(1 for sentence in split if leading_figure_numbers(sentence))
+            if 2 * captions < len(split):
+                # A prose paragraph: the brief description of the drawings ended without a heading
+                # (EPO documents often go straight on to the detailed description).
+                self._drawings_ended = True
+                section = "description"
+        for sentence in split:
+            self.sentences.append(Sentence(self.patent_id, len(self.sentences), sentence, section))
+            if section == "drawings":
+                self._caption(sentence)
 
     def _caption(self, sentence: str) -> None:
         numbers = leading_figure_numbers(sentence)
