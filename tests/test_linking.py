@@ -204,6 +204,17 @@ def test_bad_input_is_named():
         link_numerals_to_sentences(figure_id="", signs=["14"], sentences=())
     with pytest.raises(BadInputError, match="sentences"):
         build_mention_index(["the hub 14"])
+    with pytest.raises(BadInputError, match="sentence"):
+        find_sign_mentions(None)
+
+
+def test_index_can_leave_out_sections():
+    sentences = (
+        Sentence("X", 0, "The hub 14 turns.", "description"),
+        Sentence("X", 1, "A rotor comprising a hub (14).", "claims"),
+    )
+    assert build_mention_index(sentences).sentence_indexes == {"14": (0, 1)}
+    assert build_mention_index(sentences, sections={"description"}).sentence_indexes == {"14": (0,)}
 
 
 def test_sign_terms_of_a_patent():

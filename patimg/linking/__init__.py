@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from patimg.errors import BadInputError
@@ -74,12 +74,19 @@ def _guess_language(sentences: Sequence[Sentence]) -> str:
     return "de" if is_german_text(sample) else "en"
 
 
-def build_mention_index(sentences: Sequence[Sentence], *, language: str | None = None) -> MentionIndex:
+def build_mention_index(
+    sentences: Sequence[Sentence],
+    *,
+    language: str | None = None,
+    sections: Collection[str] | None = None,
+) -> MentionIndex:
     """Index the reference signs of one patent's sentences.
 
     Args:
-        sentences: The patent's sentences (any sections).
+        sentences: The patent's sentences.
         language: ``"en"`` or ``"de"``; guessed from the text when ``None``.
+        sections: Only sentences of these sections (``"description"``, ``"drawings"``, ``"claims"``);
+            all when ``None``. EP claims carry signs in parentheses ("a hub (14)"), so they link too.
 
     Raises:
         BadInputError: An item is not a :class:`~patimg.types.Sentence`.
@@ -92,6 +99,8 @@ def build_mention_index(sentences: Sequence[Sentence], *, language: str | None =
     term_counts: dict[str, Counter[str]] = defaultdict(Counter)
     steps: dict[str, set[int]] = defaultdict(set)
     for sentence in sentences:
+        if sections is not None and sentence.section not in sections:
+            continue
         for mention in find_sign_mentions(sentence.text, language=language):
             where[mention.sign].add(sentence.index)
             if mention.term:
@@ -174,7 +183,8 @@ def link_numerals_to_sentences(
         step = re.fullmatch(r"S(\d+)", sign)
         if step and step[1] in index.step_sentences:
             found.update(index.step_sentences[step[1]])
-            terms["step"] += 0 if terms else 1
+            if not terms:
+                terms["step"] = 1
         term = terms.most_common(1)[0][0] if terms else ""
         links.append(
             SignLink(figure_id=figure_id, sign=sign, term=term, sentence_indexes=tuple(sorted(found)))

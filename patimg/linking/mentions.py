@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from patimg.errors import BadInputError
 from patimg.linking.vocabulary import (
     CHEMISTRY_PREFIXES,
     CHUNK,
@@ -331,6 +332,8 @@ def find_sign_mentions(sentence: str, *, language: str | None = None) -> list[Si
         Mentions in text order; a sign written twice gives two mentions. Signs continuing a list or a
         range take the term of the first sign ("elements 12, 14 and 16" -> term "element" for all).
     """
+    if not isinstance(sentence, str):
+        raise BadInputError("sentence", f"expected text, got {type(sentence).__name__}")
     chunks = _chunks(sentence)
     german = language == "de" if language else _is_german([c.text for c in chunks])
     listed = _sign_list(chunks, german=german)
