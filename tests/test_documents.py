@@ -284,3 +284,28 @@ def test_ep_drawings_section_ends_at_prose_without_heading() -> None:
     section_of = {s.text: s.section for s in document.sentences}
     assert section_of["Figure 1 shows a schematic high voltage assembly 2."] == "description"
     assert section_of["The active component 6 comprises windings and a core."] == "description"
+
+
+def test_too_big_input_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from patimg.documents import xmlsafe
+
+    monkeypatch.setattr(xmlsafe, "MAX_XML_BYTES", 10_000)
+    path = shared_data_path("xml", "uspto", "grant-v4-5-B1.xml")
+    with pytest.raises(BadInputError, match="too big") as caught:
+        parse_publication(path)
+    assert path.name in str(caught.value)
+    with pytest.raises(BadInputError, match="too big"):
+        parse_publication("upload.xml", data=path.read_bytes())
+
+
+def test_concatenated_bulk_file_reads_the_first_document() -> None:
+    """USPTO weekly files concatenate documents, each with its own XML declaration."""
+    document = parse_publication(shared_data_path("xml", "uspto", "test.xml"))
+    assert document.patent.patent_id == "US11147202B2"
+    assert document.patent.title == "Wheeled hand truck"
+
+
+def test_recovers_a_complete_document_with_a_stray_tag_character() -> None:
+    document = parse_publication(shared_data_path("xml", "epo", "application-v1-5-1-A1-2.xml"))
+    assert document.patent.patent_id == "EP3889521A1"
+    assert len(document.sentences) > 100
