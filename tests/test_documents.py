@@ -309,3 +309,15 @@ def test_recovers_a_complete_document_with_a_stray_tag_character() -> None:
     document = parse_publication(shared_data_path("xml", "epo", "application-v1-5-1-A1-2.xml"))
     assert document.patent.patent_id == "EP3889521A1"
     assert len(document.sentences) > 100
+
+
+def test_doctype_hidden_behind_a_comment_is_still_checked(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-TOKEN")
+    path = tmp_path / "trick.xml"
+    path.write_text(
+        '<?xml version="1.0"?><!-- <!DOCTYPE x> -->\n'
+        f'<!DOCTYPE us-patent-grant [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+        "<us-patent-grant><invention-title>&xxe;</invention-title></us-patent-grant>"
+    )
+    _assert_bad(path, "external entity")

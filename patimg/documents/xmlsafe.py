@@ -93,8 +93,25 @@ def _decode(source: str, raw: bytes) -> str:
 
 def _find_doctype(source: str, text: str) -> tuple[int, int, str]:
     """Locate ``<!DOCTYPE ...>``; returns (start, end, internal subset) or (-1, -1, "")."""
-    start = text.find("<!DOCTYPE")
-    if start < 0:
+    # Only the prolog may hold the declaration: skip white space, comments and processing instructions
+    # (a "<!DOCTYPE" inside a comment must not hide the real one).
+    start = 0
+    while True:
+        while start < len(text) and text[start].isspace():
+            start += 1
+        if text.startswith("<!--", start):
+            close = text.find("-->", start + 4)
+            if close < 0:
+                raise BadInputError(source, "malformed XML: unterminated comment")
+            start = close + 3
+        elif text.startswith("<?", start):
+            close = text.find("?>", start + 2)
+            if close < 0:
+                raise BadInputError(source, "malformed XML: unterminated processing instruction")
+            start = close + 2
+        else:
+            break
+    if not text.startswith("<!DOCTYPE", start):
         return -1, -1, ""
     position = start + len("<!DOCTYPE")
     quote = ""
