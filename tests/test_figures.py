@@ -297,18 +297,13 @@ def _check_split(found, expected_captions):
     for i, a in enumerate(regions):
         for b in regions[i + 1 :]:
             assert _overlap_fraction(a.box, b.box) < 0.35, (a.caption, b.caption)
-    sheet_labels = [id(lab) for lab in found_labels(found)]
+    sheet_labels = [id(lab) for lab in found.labels]
     for region in regions:
         assert {id(lab) for lab in region.labels} <= set(sheet_labels)
         x0, y0, x1, y1 = region.box
         assert 0 <= x0 < x1 <= found.image.width and 0 <= y0 < y1 <= found.image.height
     all_region_labels = [id(lab) for r in regions for lab in r.labels]
     assert len(all_region_labels) == len(set(all_region_labels))  # no label in two figures
-
-
-def found_labels(found):
-    """All labels of a DrawingFigures (regions hold the sheet's labels, minus the header band)."""
-    return [lab for region in found.regions for lab in region.labels]
 
 
 @pytest.mark.slow

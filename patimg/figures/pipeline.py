@@ -15,6 +15,7 @@ from patimg.figures.splitting import (
     header_band,
     split_sheet,
 )
+from patimg.types import Label
 
 #: Image kinds a publication names (see ``patimg.types.DrawingRef``).
 DRAWING_KINDS = ("sheet", "figure", "abstract")
@@ -28,11 +29,14 @@ class DrawingFigures:
         rotation: Degrees clockwise applied to make the image upright (0, 90, 180, 270).
         image: The upright image; every region's box and label is on it.
         regions: The figures, in caption order.
+        labels: Everything the OCR read on the upright image (header band included); each region's
+            labels are a subset.
     """
 
     rotation: int
     image: Image.Image
     regions: tuple[FigureRegion, ...]
+    labels: tuple[Label, ...] = ()
 
 
 def figures_from_drawing(
@@ -73,7 +77,9 @@ def figures_from_drawing(
         regions = split_sheet(upright, labels, min_gap=min_gap, rotation=turned)
     else:
         regions = [_single_region(upright, labels, rotation=turned, figure_num=figure_num)]
-    return DrawingFigures(rotation=turned, image=upright, regions=tuple(regions))
+    return DrawingFigures(
+        rotation=turned, image=upright, regions=tuple(regions), labels=tuple(drawing.labels)
+    )
 
 
 def _single_region(image: Image.Image, labels, *, rotation: int, figure_num: str) -> FigureRegion:
