@@ -14,6 +14,7 @@ from patimg.linking.vocabulary import (
     DE_STOP,
     EN_STOP,
     LETTER_FOLLOWERS,
+    LETTER_MODIFIED,
     LETTER_SIGN,
     LIST_LINKS,
     LY_NOUNS,
@@ -64,7 +65,7 @@ class _Chunk:
 
 def _sign_kind(text: str) -> str:
     if NUMBER_SIGN.fullmatch(text):
-        return "number"
+        return "" if text.endswith("x") else "number"  # "diluted 30x": a factor
     if PREFIX_SIGN.fullmatch(text) and text not in NOT_LETTER_SIGNS:
         return "prefix"
     if LETTER_SIGN.fullmatch(text) and text not in NOT_LETTER_SIGNS:
@@ -129,10 +130,14 @@ def _split_glued(text: str, *, german: bool = False) -> tuple[list[str], str] | 
     return None
 
 
+_PLAIN_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
 def _word(text: str) -> str:
     """The word a chunk holds, without a possessive ending, or "" when it is no plain word."""
-    word = re.sub(r"'s?$", "", text)
-    return word if re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)*", word) else ""
+    if text.endswith(("'s", "'")):
+        text = text[: -2 if text.endswith("'s") else -1]
+    return text if _PLAIN_WORD.fullmatch(text) else ""
 
 
 def _is_noun(text: str, *, german: bool, letter_sign: bool = False) -> bool:
@@ -227,11 +232,19 @@ def is_german_text(text: str) -> bool:
     return _is_german([c.text for c in _chunks(text)])
 
 
+def _could_be_sign(text: str) -> bool:
+    """Cheap pre-test: signs start with a digit or a capital, or are one letter ("x")."""
+    return text[0].isdigit() or text[0].isupper() or len(text) == 1
+
+
 def _chunks(sentence: str) -> list[_Chunk]:
     chunks = []
     for match in CHUNK.finditer(sentence):
-        text = match.group().translate(PRIMES)
-        chunks.append(_Chunk(text, match.start(), match.end(), kind=_sign_kind(text)))
+        text = match.group()
+        if "’" in text or "′" in text:
+            text = text.translate(PRIMES)
+        kind = _sign_kind(text) if _could_be_sign(text) else ""
+        chunks.append(_Chunk(text, match.start(), match.end(), kind=kind))
     return chunks
 
 
@@ -286,6 +299,7 @@ def _judge(
             and following.text.lower() not in LETTER_FOLLOWERS
         )
         or (following.start == chunk.end and following.text in {"(", "=", "×"})
+        or (kind == "letter" and signs[-1].isupper() and following.text.lower() in LETTER_MODIFIED)
         or (following.start == chunk.end and following.text == ":" and _next_is_digit(chunks, i + 1))
     ):
         return None
@@ -342,7 +356,9 @@ def find_sign_mentions(sentence: str, *, language: str | None = None) -> list[Si
     mentions: list[SignMention] = []
     accepted: dict[int, str] = {}  # chunk index -> term, for lists and ranges that continue it
     for i, chunk in enumerate(chunks):
-        glued = None if chunk.kind else _split_glued(chunk.text, german=german)
+        glued = (
+            None if chunk.kind or not _could_be_sign(chunk.text) else _split_glued(chunk.text, german=german)
+        )
         if not chunk.kind and glued is None:
             continue
         signs, how = glued if glued else ([chunk.text], "single")

@@ -78,7 +78,7 @@ a ma µa μa w mw kw gw wh kwh mwh j kj mj cal kcal n kn mn nm pa kpa mpa gpa ba
 dpi ppi ppm ppb wt vol mol mmol µmol μmol m2 m3 mm2 mm3 cm2 cm3 db dba lm lx cd ω ohm ohms kω mω bit
 bits byte bytes kb mb gb tb px pixel pixels times fold x k mesh gauge awg sekunde sekunden minute
 minuten stunde stunden tage watt volt ampere grad prozent liter gramm mls kgs liters litres pass passes
-cycle cycles × ″ " ''
+cycle cycles × ″ " '' well wells
 """.split()
 )
 NOT_LETTER_SIGNS = set(
@@ -152,3 +152,27 @@ VALUE_MARKS = {"+", "-", "−", "±", "~", "≈", "<", ">", "=", "≤", "≥", "
 CHEMISTRY_PREFIXES = {"C", "H", "N", "O"}
 # After "element a" these follow; after the article "a" a noun or adjective does.
 LETTER_FOLLOWERS = {"of", "and", "or", "to", "is", "are", "in", "on", "at", "with", "as", "has", "by", "for"}
+# Nouns a capital letter qualifies rather than labels: "T cell", "X direction", "U shape", "V groove".
+LETTER_MODIFIED = {
+    "cell",
+    "cells",
+    "chain",
+    "chains",
+    "direction",
+    "directions",
+    "axis",
+    "axes",
+    "shape",
+    "shaped",
+    "type",
+    "types",
+    "groove",
+    "grooves",
+    "phase",
+    "band",
+    "bands",
+    "ray",
+    "rays",
+    "wave",
+    "waves",
+}
