@@ -10,18 +10,11 @@ Typical use (what ``patimg.ingest`` does per image)::
 
 from __future__ import annotations
 
+from patimg.figures.captions import Caption, figure_number, find_captions, header_band
 from patimg.figures.loading import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, load_drawing, load_drawing_pages
 from patimg.figures.pipeline import DRAWING_KINDS, DrawingFigures, figures_from_drawing
 from patimg.figures.rendering import crop_figure, render_labels
-from patimg.figures.splitting import (
-    SPLIT_KINDS,
-    Caption,
-    FigureRegion,
-    figure_number,
-    find_captions,
-    header_band,
-    split_sheet,
-)
+from patimg.figures.splitting import SPLIT_KINDS, FigureRegion, split_sheet
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",

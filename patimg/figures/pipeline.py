@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from PIL import Image
 
 from patimg.errors import BadInputError
-from patimg.figures.splitting import (
-    FigureRegion,
-    _content_box,
-    figure_number,
-    find_captions,
-    header_band,
-    split_sheet,
-)
+from patimg.figures.captions import figure_number, find_captions, header_band
+from patimg.figures.splitting import FigureRegion, _content_box, split_sheet
 from patimg.types import Label
 
 #: Image kinds a publication names (see ``patimg.types.DrawingRef``).

@@ -14,26 +14,17 @@ bottom side. When text in that band reads like a header, the band is blanked and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image
 
+from patimg.figures.captions import figure_number, find_captions, header_band
+from patimg.figures.geometry import center_in, clip, gap, mask_box, to_cells, too_much_overlap, union
 from patimg.types import Label
 
 #: Split kinds: split by captions; several captions but kept whole; one figure (nothing to split).
 SPLIT_KINDS = ("caption", "whole-sheet", "single")
-
-_CAPTION = re.compile(
-    r"^\s*fig(?:ure)?s?\s*\.?\s*([0-9]+\s*[A-Za-z]?(?:\s*\(\s*[A-Za-z0-9]{1,3}\s*\))?(?:\s*-\s*[0-9A-Za-z]+)?)",
-    re.IGNORECASE,
-)
-_HEADER_TEXT = re.compile(
-    r"patent|sheet|\bof\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b|\bU\.?\s?S\.?\b|\b[AB][12]\b"
-    r"|\d{1,3},\d{3},\d{3}|\d{4}/\d{7}",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -57,46 +48,6 @@ class FigureRegion:
     labels: tuple[Label, ...] = ()
     split: str = "single"
     captions: tuple[str, ...] = ()
-
-
-def figure_number(caption: str) -> str:
-    """Figure number of a caption: ``"FIG. 3"`` -> ``"3"``, ``"Fig.3 (a)"`` -> ``"3(a)"``, else ``""``."""
-    match = _CAPTION.match(caption or "")
-    return re.sub(r"\s+", "", match.group(1)) if match else ""
-
-
-def header_band(
-    size: tuple[int, int], labels: Sequence[Label], *, rotation: int = 0, band_fraction: float = 0.1
-) -> tuple[int, int, int, int] | None:
-    """Box of the sheet header band on the upright image, or ``None`` when no header text was read.
-
-    Args:
-        size: Upright image size ``(width, height)``.
-        labels: Labels read on the upright image.
-        rotation: Degrees clockwise that were applied to make the sheet upright (locates the page's top edge).
-        band_fraction: How deep into the page, as a fraction of its height, the header may reach.
-    """
-    width, height = size
-    side = {0: "top", 90: "right", 180: "bottom", 270: "left"}.get(int(rotation) % 360, "top")
-    depth = (width if side in ("left", "right") else height) * band_fraction
-    reach = 0.0
-    for label in labels:
-        if label.kind == "figure" or not _HEADER_TEXT.search(label.text):
-            continue
-        x0, y0, x1, y1 = label.box
-        inner = {"top": y1, "bottom": height - y0, "left": x1, "right": width - x0}[side]
-        if inner <= depth:
-            reach = max(reach, inner)
-    if reach <= 0:
-        return None
-    pad = 0.01 * (width if side in ("left", "right") else height)
-    reach = int(round(reach + pad))
-    return {
-        "top": (0, 0, width, reach),
-        "bottom": (0, height - reach, width, height),
-        "left": (0, 0, reach, height),
-        "right": (width - reach, 0, width, height),
-    }[side]
 
 
 def split_sheet(
@@ -131,7 +82,7 @@ def split_sheet(
     if band is not None:
         bx0, by0, bx1, by1 = band
         ink[by0:by1, bx0:bx1] = False
-        labels = [lab for lab in labels if not _center_in(lab.box, band)]
+        labels = [lab for lab in labels if not center_in(lab.box, band)]
     labels = list(labels)
     captions = find_captions(labels)
     content = _content_box(ink, labels)
@@ -139,76 +90,9 @@ def split_sheet(
         caption = captions[0].text if captions else ""
         return [_whole(content, labels, captions, split="single", caption=caption)]
     regions = _split_by_captions(ink, labels, captions, min_gap=min_gap)
-    if regions is None or _too_much_overlap([r.box for r in regions], max_overlap):
+    if regions is None or too_much_overlap([r.box for r in regions], max_overlap):
         return [_whole(content, labels, captions, split="whole-sheet")]
     return regions
-
-
-@dataclass(frozen=True)
-class Caption:
-    """A figure caption read on a sheet.
-
-    Attributes:
-        text: Caption with any sub-figure letter joined on (``"FIG. 3(a)"``).
-        box: Box of the caption (and its letter) on the upright image.
-        parts: The labels it was read from: the caption label, then the letter label if any.
-    """
-
-    text: str
-    box: tuple[float, float, float, float]
-    parts: tuple[Label, ...]
-
-
-_SUB_LETTER = re.compile(r"^\(?\s*([A-Za-z]|[ivx]{2,3})\s*\)?$")
-
-
-def find_captions(labels: Sequence[Label]) -> list[Caption]:
-    """The distinct figure captions among the labels, in figure-number order.
-
-    A one-letter label just right of a caption (``"(a)"`` read apart from ``"FIG. 3"``) is the sub-figure
-    letter and is joined on; two reads of one caption (same text, overlapping boxes) count once. Two
-    captions with the same text far apart stay two captions (two figures, the OCR missed what tells them apart).
-    """
-    captions = [lab for lab in labels if lab.kind == "figure"]
-    others = [lab for lab in labels if lab.kind != "figure" and _SUB_LETTER.match(lab.text.strip())]
-    found: list[Caption] = []
-    used: set[int] = set()
-    for cap in sorted(captions, key=lambda lab: -lab.confidence):
-        text, parts, box = cap.text, [cap], tuple(cap.box)
-        number = figure_number(cap.text)
-        if number and number[-1].isdigit():
-            letter = _letter_after(cap, [o for o in others if id(o) not in used])
-            if letter is not None:
-                used.add(id(letter))
-                text = f"{cap.text.rstrip()}({_SUB_LETTER.match(letter.text.strip()).group(1)})"
-                parts.append(letter)
-                box = _union([box, tuple(letter.box)])
-        key = text.upper().replace(" ", "")
-        if any(key == c.text.upper().replace(" ", "") and _overlaps(box, c.box) for c in found):
-            continue  # a second read of the same caption
-        found.append(Caption(text=text, box=box, parts=tuple(parts)))
-    return sorted(found, key=lambda c: (_natural_key(figure_number(c.text) or c.text), c.box[1], c.box[0]))
-
-
-def _letter_after(caption: Label, candidates: Sequence[Label]) -> Label | None:
-    x0, y0, x1, y1 = caption.box
-    height = y1 - y0
-    best = None
-    for lab in candidates:
-        lx0, ly0, lx1, ly1 = lab.box
-        cy = (ly0 + ly1) / 2
-        gap = lx0 - x1
-        if -0.3 * height <= gap <= 1.0 * height and y0 <= cy <= y1 and (best is None or lx0 < best.box[0]):
-            best = lab
-    return best
-
-
-def _overlaps(a, b) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-
-
-def _natural_key(text: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else part.upper() for part in re.split(r"(\d+)", text))
 
 
 def _whole(content, labels, captions, *, split: str, caption: str = "") -> FigureRegion:
@@ -237,7 +121,7 @@ def _content_box(ink, labels: Sequence[Label]) -> tuple[int, int, int, int]:
         boxes.append((cols[0], rows[0], cols[-1] + 1, rows[-1] + 1))
     if not boxes:
         return (0, 0, width, height)
-    return _clip(_union(boxes), width, height)
+    return clip(union(boxes), width, height)
 
 
 def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureRegion] | None:
@@ -250,12 +134,12 @@ def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureReg
     padded[:height, :width] = ink
     grid = padded.reshape(grid_h, cell, grid_w, cell).any(axis=(1, 3))
     caption_set = {id(part) for c in captions for part in c.parts}
-    caption_cells = [_to_cells(c.box, cell, grid_w, grid_h) for c in captions]
+    caption_cells = [to_cells(c.box, cell, grid_w, grid_h) for c in captions]
     for x0, y0, x1, y1 in caption_cells:
         grid[y0:y1, x0:x1] = False  # captions are seeds, not ink: they must not glue drawings together
     for label in labels:
         if id(label) not in caption_set and label.kind != "figure":
-            x0, y0, x1, y1 = _to_cells(label.box, cell, grid_w, grid_h)
+            x0, y0, x1, y1 = to_cells(label.box, cell, grid_w, grid_h)
             grid[y0:y1, x0:x1] = True
     blobs = _blobs(grid, caption_cells, radius=max(1, round(min_gap / cell / 2)))
     if blobs is None:
@@ -271,9 +155,9 @@ def _split_by_captions(ink, labels, captions, *, min_gap: int) -> list[FigureReg
         region_labels[owner].append(label)
     regions = []
     for k, caption in enumerate(captions):
-        gx0, gy0, gx1, gy1 = _union(owner_boxes[k])
-        box = _clip((gx0 * cell, gy0 * cell, gx1 * cell, gy1 * cell), width, height)
-        box = _clip(_union([box] + [tuple(lab.box) for lab in region_labels[k]]), width, height)
+        gx0, gy0, gx1, gy1 = union(owner_boxes[k])
+        box = clip((gx0 * cell, gy0 * cell, gx1 * cell, gy1 * cell), width, height)
+        box = clip(union([box] + [tuple(lab.box) for lab in region_labels[k]]), width, height)
         regions.append(
             FigureRegion(
                 caption=caption.text,
@@ -308,7 +192,7 @@ def _grow_regions(
         )
         box = pending.pop(blob_id)
         owner_boxes[owner].append(box)
-        region_boxes[owner] = _union([region_boxes[owner], box])
+        region_boxes[owner] = union([region_boxes[owner], box])
         blob_owner[blob_id] = owner
     return owner_boxes, blob_owner
 
@@ -320,7 +204,7 @@ def _closeness(box, region_box, caption_box) -> tuple[float, float, float]:
     inner_w = max(0, min(box[2], caption_box[2]) - max(box[0], caption_box[0]))
     inner_h = max(0, min(box[3], caption_box[3]) - max(box[1], caption_box[1]))
     area = max(1, (caption_box[2] - caption_box[0]) * (caption_box[3] - caption_box[1]))
-    return _gap(box, region_box), -inner_w * inner_h / area, _gap(box, (cx, cy, cx, cy))
+    return gap(box, region_box), -inner_w * inner_h / area, gap(box, (cx, cy, cx, cy))
 
 
 def _blobs(grid, caption_cells, *, radius: int, min_cells: int = 6) -> dict | None:
@@ -347,8 +231,8 @@ def _blobs(grid, caption_cells, *, radius: int, min_cells: int = 6) -> dict | No
             ink_cells = member & mask
             if np.count_nonzero(ink_cells) < min_cells:
                 continue  # specks of scanner noise would stretch a region across its neighbour
-            box = _mask_box(ink_cells)
-            touching = sum(1 for cb in caption_cells if _gap(box, cb) <= 0 and _touches(member, cb))
+            box = mask_box(ink_cells)
+            touching = sum(1 for cb in caption_cells if gap(box, cb) <= 0 and _touches(member, cb))
             if touching >= 2 and r > 0:
                 todo.append((member, r // 2))
                 continue
@@ -369,7 +253,7 @@ def _label_owner(label, blob_map, blob_owner, cell, caption_cells) -> int:
     import numpy as np
 
     h, w = blob_map.shape
-    x0, y0, x1, y1 = _to_cells(label.box, cell, w, h)
+    x0, y0, x1, y1 = to_cells(label.box, cell, w, h)
     ids = blob_map[y0:y1, x0:x1]
     ids = ids[ids > 0]
     if ids.size:
@@ -377,65 +261,4 @@ def _label_owner(label, blob_map, blob_owner, cell, caption_cells) -> int:
         if blob in blob_owner:
             return blob_owner[blob]
     box = (x0, y0, x1, y1)
-    return min(range(len(caption_cells)), key=lambda k: _gap(box, caption_cells[k]))
-
-
-def _mask_box(mask) -> tuple[int, int, int, int]:
-    import numpy as np
-
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-
-
-def _to_cells(box, cell: int, grid_w: int, grid_h: int) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = box
-    gx0 = min(max(0, int(x0 // cell)), grid_w - 1)
-    gy0 = min(max(0, int(y0 // cell)), grid_h - 1)
-    return (
-        gx0,
-        gy0,
-        max(gx0 + 1, min(grid_w, -(-int(x1) // cell))),
-        max(gy0 + 1, min(grid_h, -(-int(y1) // cell))),
-    )
-
-
-def _gap(a, b) -> float:
-    """Euclidean gap between two boxes (0 when they touch or overlap)."""
-    dx = max(0, max(a[0], b[0]) - min(a[2], b[2]))
-    dy = max(0, max(a[1], b[1]) - min(a[3], b[3]))
-    return float((dx * dx + dy * dy) ** 0.5)
-
-
-def _union(boxes) -> tuple:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-
-
-def _clip(box, width: int, height: int) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
-    x0, y0 = min(max(0, x0), width - 1), min(max(0, y0), height - 1)
-    return x0, y0, max(x0 + 1, min(width, x1)), max(y0 + 1, min(height, y1))
-
-
-def _center_in(box, band) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return band[0] <= cx <= band[2] and band[1] <= cy <= band[3]
-
-
-def _too_much_overlap(boxes, max_overlap: float) -> bool:
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            a, b = boxes[i], boxes[j]
-            inter_w = min(a[2], b[2]) - max(a[0], b[0])
-            inter_h = min(a[3], b[3]) - max(a[1], b[1])
-            if inter_w <= 0 or inter_h <= 0:
-                continue
-            smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-            if inter_w * inter_h > max_overlap * smaller:
-                return True
-    return False
+    return min(range(len(caption_cells)), key=lambda k: gap(box, caption_cells[k]))
