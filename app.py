@@ -1,0 +1,43 @@
+"""PatImg's Streamlit app: ``streamlit run app.py``.
+
+The collection is ``$PATIMG_COLLECTION`` when set, else one of the folders under ``collections/`` (a
+selector in the sidebar when there are several); with none, the pages offer to build the demo collection.
+
+Pages live in ``pages/`` and only lay out widgets around ``patimg`` calls. To add a page, add its file to
+``pages/`` and a line to :data:`PAGES` (pages listed in :data:`OPTIONAL_PAGES` appear once their file exists).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+HERE = Path(__file__).resolve().parent
+
+#: (file under pages/, title, icon), in menu order.
+PAGES = [
+    ("search.py", "Search", ":material/image_search:"),
+    ("browse.py", "Browse", ":material/menu_book:"),
+    ("collection.py", "Collection", ":material/folder_open:"),
+]
+#: Pages written separately; shown when their file is present.
+OPTIONAL_PAGES = [
+    ("judge.py", "Judge", ":material/rule:"),
+    ("evaluate.py", "Evaluate", ":material/leaderboard:"),
+]
+
+st.set_page_config(
+    page_title="PatImg — patent figure search", page_icon=":material/image_search:", layout="wide"
+)
+
+pages = [
+    st.Page(f"pages/{file}", title=title, icon=icon, default=(k == 0))
+    for k, (file, title, icon) in enumerate(PAGES)
+]
+pages += [
+    st.Page(f"pages/{file}", title=title, icon=icon)
+    for file, title, icon in OPTIONAL_PAGES
+    if (HERE / "pages" / file).is_file()
+]
+st.navigation(pages).run()

@@ -1,0 +1,119 @@
+"""Browse: collection -> patent (bibliography, abstract) -> figures -> reference signs and their sentences."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import (
+    collection_or_stop,
+    get_collection,
+    highlight_sign,
+    md_escape,
+    patent_label,
+    show_error,
+)
+
+st.title("Browse the collection")
+path = collection_or_stop()
+collection = get_collection(str(path))
+
+patents = collection.patents()
+if patents.empty:
+    st.warning("The collection has no patents yet: import publications on the Collection page.")
+    st.stop()
+
+labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
+patent_ids = list(labels)
+wanted = st.query_params.get("patent")
+patent_id = st.selectbox(
+    "Patent",
+    patent_ids,
+    format_func=labels.get,
+    key="browse_patent",
+    index=patent_ids.index(wanted) if wanted in patent_ids else 0,
+)
+patent = collection.patent(patent_id)
+
+st.header(md_escape(patent.title or patent.patent_id))
+facts = {
+    "Publication": f"{patent.patent_id} ({patent.office or 'no office'})",
+    "Date": patent.date or "–",
+    "Applicants": "; ".join(patent.applicants) or "–",
+    "IPC": ", ".join(patent.ipc) or "–",
+    "CPC": ", ".join(patent.cpc) or "–",
+    "Source": patent.source or "–",
+}
+for name, value in facts.items():
+    st.markdown(f"**{name}:** {md_escape(value)}")
+if patent.abstract:
+    with st.expander("Abstract", expanded=True):
+        st.markdown(md_escape(patent.abstract))
+
+figures = collection.figures(patent_id)
+if figures.empty:
+    st.info("No figures were found in this publication.")
+    st.stop()
+
+descriptions = collection.figure_descriptions(patent_id)
+st.subheader(f"{len(figures)} figures")
+thumbs = st.columns(min(6, len(figures)))
+for k, (_, row) in enumerate(figures.iterrows()):
+    with thumbs[k % len(thumbs)]:
+        st.image(str(collection.figure_image_path(row["figure_id"])), width="stretch")
+        st.caption(md_escape(f"{row['caption'] or row['figure_id']} · {row['n_signs']} signs"))
+
+names = {
+    r["figure_id"]: f"{r['caption'] or r['figure_id']} — {r['n_signs']} signs, {r['n_linked']} linked"
+    for _, r in figures.iterrows()
+}
+figure_id = st.selectbox("Figure", list(names), format_func=names.get, key="browse_figure")
+figure = collection.figure(figure_id)
+links = collection.links(figure_id)
+
+image_col, text_col = st.columns([3, 2])
+with text_col:
+    if figure.figure_num and figure.figure_num in descriptions:
+        st.markdown("*" + md_escape(descriptions[figure.figure_num]) + "*")
+    st.caption(
+        md_escape(f"{figure_id} · sheet {figure.sheet} · split: {figure.split} · rotated {figure.rotation}°")
+    )
+    sign = None
+    if not links:
+        st.info("No reference signs were read on this figure.")
+    else:
+        options = {
+            lk.sign: (
+                f"{lk.sign} — {lk.term or 'no term'} · {len(lk.sentence_indexes)} sentences"
+                if lk.sentence_indexes
+                else f"{lk.sign} — unlinked (in no sentence)"
+            )
+            for lk in links
+        }
+        sign = st.radio(
+            "Reference signs on this figure", list(options), format_func=options.get, key="browse_sign"
+        )
+        link = next(lk for lk in links if lk.sign == sign)
+        if link.sentence_indexes:
+            st.markdown(f"**{md_escape(sign)}** names *{md_escape(link.term or 'no term found')}* in:")
+            for sentence in collection.sentences(patent_id, link.sentence_indexes):
+                st.markdown(
+                    f"• {highlight_sign(sentence.text, sign)}  \n"
+                    f":gray[{md_escape(sentence.section)} sentence {sentence.index}]"
+                )
+        else:
+            st.warning(
+                f"Sign {sign} was read on the drawing but no sentence of {patent_id} uses it "
+                "(an OCR misread, or a sign the text does not mention)."
+            )
+with image_col:
+    try:
+        from patimg.figures import load_drawing, render_labels
+
+        image = load_drawing(collection.figure_image_path(figure_id), name=figure_id)
+        st.image(
+            render_labels(image, collection.labels(figure_id), highlight=sign),
+            width="stretch",
+            caption="Blue: reference signs read; red: the selected sign; green: caption",
+        )
+    except Exception as error:  # noqa: BLE001 - a broken image file must not break the page
+        show_error(error)

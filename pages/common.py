@@ -1,0 +1,176 @@
+"""What every page of the app shares: finding the collection, cached resources, safe text, progress bars.
+
+Pages stay thin: they lay out widgets and call ``patimg``. Document text is always shown as text: it goes
+through :func:`md_escape` before any ``st.markdown`` call, and no page uses ``unsafe_allow_html``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from patimg.errors import PatImgError
+
+#: Where collections live when ``PATIMG_COLLECTION`` is not set (relative to the working directory).
+COLLECTIONS_DIR = Path("collections")
+DEMO_NAME = "demo"
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe to put into ``st.markdown``: every Markdown/LaTeX/directive character backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def sign_pattern(sign: str) -> re.Pattern[str]:
+    """A reference sign as a whole token (``"10"`` does not match inside ``"104"``, ``"16a"`` nor ``"10'"``)."""
+    return re.compile(rf"(?<![\w'])({re.escape(sign)})(?![\w'])")
+
+
+def highlight_sign(text: str, sign: str) -> str:
+    """Markdown of ``text`` (escaped) with every occurrence of ``sign`` shown bold on a yellow background."""
+    parts = sign_pattern(sign).split(str(text))
+    out = []
+    for k, part in enumerate(parts):
+        out.append(f":orange-background[**{md_escape(part)}**]" if k % 2 else md_escape(part))
+    return "".join(out)
+
+
+# -- which collection ------------------------------------------------------------------------------
+
+
+def is_collection(path: Path) -> bool:
+    return (path / "collection.json").is_file()
+
+
+def available_collections() -> list[Path]:
+    """``PATIMG_COLLECTION`` when set, else the collections under ``collections/``."""
+    env = os.environ.get("PATIMG_COLLECTION")
+    if env:
+        return [Path(env)]
+    if not COLLECTIONS_DIR.is_dir():
+        return []
+    return sorted(p for p in COLLECTIONS_DIR.iterdir() if p.is_dir() and is_collection(p))
+
+
+def demo_target() -> Path:
+    """Where "Build demo collection" writes: ``PATIMG_COLLECTION`` when set, else ``collections/demo``."""
+    env = os.environ.get("PATIMG_COLLECTION")
+    return Path(env) if env else COLLECTIONS_DIR / DEMO_NAME
+
+
+def current_collection_path() -> Path | None:
+    """The collection chosen in the sidebar (a selector when there are several), or ``None``."""
+    choices = [p for p in available_collections() if is_collection(p)]
+    if not choices:
+        return None
+    if len(choices) == 1:
+        st.sidebar.caption(f"Collection: `{choices[0]}`")
+        return choices[0]
+    names = [str(p) for p in choices]
+    chosen = st.sidebar.selectbox("Collection", names, key="collection_choice")
+    return Path(chosen)
+
+
+@st.cache_resource(show_spinner="Opening the collection...")
+def get_collection(path: str):
+    """The :class:`patimg.collection.Collection` at ``path`` (one object per server)."""
+    from patimg.collection import Collection
+
+    return Collection.open(path)
+
+
+def index_version(path: Path) -> str:
+    """Changes whenever an index is rebuilt, so the cached searcher is rebuilt with it."""
+    stamps = [
+        f"{p.parent.name}:{p.stat().st_mtime_ns}" for p in sorted(path.glob("indexes/*/index_infos.json"))
+    ]
+    return "|".join(stamps)
+
+
+@st.cache_resource(show_spinner="Loading encoders and indexes...", max_entries=4)
+def _searcher(path: str, version: str):
+    from patimg.search import Searcher
+
+    return Searcher(path)
+
+
+def get_searcher(path: Path):
+    """The collection's :class:`patimg.search.Searcher`, loaded once per server and index version."""
+    return _searcher(str(path), index_version(path))
+
+
+def collection_or_stop() -> Path:
+    """The chosen collection; without one, offer to build the demo collection and stop the page."""
+    path = current_collection_path()
+    if path is not None:
+        return path
+    st.info("There is no collection yet.")
+    offer_demo_collection()
+    st.markdown(
+        "**Or import real publications** (USPTO grant ZIPs, USPTO folders with XML and TIFF sheets, EPO "
+        "publication packages, folders of images) on the *Collection* page, or from the command line:"
+    )
+    st.code(
+        "patimg ingest path/to/US12448730-20251021.ZIP --collection collections/mine\n"
+        "patimg index --collection collections/mine",
+        language="bash",
+    )
+    st.stop()
+
+
+def offer_demo_collection() -> None:
+    """A button that builds the demo collection (made-up publications) with a progress bar."""
+    target = demo_target()
+    st.markdown(
+        f"The demo collection is a few patent-like publications that PatImg draws itself (fans, gears, "
+        f"bottles...) so you can try every page now. It is written to `{target}` and takes about a minute."
+    )
+    if st.button("Build demo collection", type="primary", key="build_demo"):
+        from patimg.demo import build_demo_collection
+
+        with st.status("Building the demo collection...", expanded=True) as status:
+            try:
+                build_demo_collection(target, progress=progress_bars())
+            except PatImgError as error:
+                status.update(label="The demo collection could not be built", state="error")
+                st.error(str(error))
+                return
+            status.update(label="Demo collection ready", state="complete")
+        get_collection.clear()
+        st.rerun()
+
+
+def progress_bars():
+    """A ``progress(stage, done, total, item)`` callback drawing one progress bar per stage."""
+    bars: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int, item: str) -> None:
+        if stage not in bars:
+            bars[stage] = st.progress(0.0, text=stage)
+        fraction = 1.0 if total <= 0 else min(1.0, done / total)
+        label = f"{stage}: {done}/{total}" + (f" — {Path(item).name}" if item else "")
+        bars[stage].progress(fraction, text=md_escape(label))
+
+    return progress
+
+
+def show_error(error: BaseException) -> None:
+    """A user-facing message for a failure: PatImg's own message, or a short line for anything else."""
+    if isinstance(error, PatImgError):
+        st.error(str(error))
+    else:
+        st.error(
+            f"Something went wrong ({type(error).__name__}: {error}). The details are in the server log."
+        )
+
+
+def patent_label(row) -> str:
+    """``US99000001B2 — Propeller fan assembly (2018-07-25)`` for selectors."""
+    title = row["title"] or ""
+    date = f" ({row['date']})" if row["date"] else ""
+    return f"{row['patent_id']} — {title}{date}"

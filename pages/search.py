@@ -1,0 +1,267 @@
+"""Search: drop a drawing (or pick a figure of the collection), get the most similar figures.
+
+Upload handling for tests: the uploaded file is kept in ``st.session_state["query_upload"]`` as
+``(file name, bytes)``; ``streamlit.testing`` cannot upload files, so tests put a pair there directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from pages.common import (
+    collection_or_stop,
+    get_collection,
+    get_searcher,
+    highlight_sign,
+    md_escape,
+    patent_label,
+    show_error,
+)
+from patimg.errors import PatImgError
+
+GRID_COLUMNS = 4
+
+st.title("Search figures")
+path = collection_or_stop()
+collection = get_collection(str(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _upload_pages(name: str, data: bytes):
+    from patimg.figures import load_drawing_pages
+
+    return load_drawing_pages(data, name=name)
+
+
+def _query_from_upload():
+    """The uploaded drawing (a page of it) or ``None``; a bad file shows an error and gives ``None``."""
+    uploaded = st.file_uploader(
+        "Drop a drawing (PNG, JPEG, TIFF; a multi-page TIFF lets you pick the page)",
+        type=["png", "jpg", "jpeg", "tif", "tiff"],
+        key="query_file",
+    )
+    if uploaded is not None:
+        st.session_state["query_upload"] = (uploaded.name, uploaded.getvalue())
+    if st.session_state.get("query_upload") is None:
+        return None
+    name, data = st.session_state["query_upload"]
+    try:
+        pages = _upload_pages(name, data)
+    except PatImgError as error:
+        show_error(error)
+        return None
+    except Exception as error:  # noqa: BLE001 - never a traceback for a bad upload
+        show_error(error)
+        return None
+    page = 0
+    if len(pages) > 1:
+        page = st.number_input(f"Page of {name} (1-{len(pages)})", 1, len(pages), 1, key="query_page") - 1
+    return pages[page]
+
+
+def _query_from_collection() -> str | None:
+    patents = collection.patents()
+    if patents.empty:
+        st.warning("The collection has no patents yet.")
+        return None
+    labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
+    patent_id = st.selectbox("Patent", list(labels), format_func=labels.get, key="query_patent")
+    figures = collection.figures(patent_id)
+    if figures.empty:
+        st.warning("This patent has no figures.")
+        return None
+    names = {
+        r["figure_id"]: f"{r['caption'] or r['figure_id']} ({r['n_signs']} signs)"
+        for _, r in figures.iterrows()
+    }
+    return st.selectbox("Figure", list(names), format_func=names.get, key="query_figure")
+
+
+query_col, options_col = st.columns([3, 2])
+with query_col:
+    source = st.radio(
+        "Query", ["Upload a drawing", "A figure of the collection"], horizontal=True, key="query_source"
+    )
+    query_image = query_figure = None
+    if source == "Upload a drawing":
+        query_image = _query_from_upload()
+        if query_image is not None:
+            st.image(query_image, caption="Query drawing", width=280)
+    else:
+        query_figure = _query_from_collection()
+        if query_figure:
+            st.image(str(collection.figure_image_path(query_figure)), caption=query_figure, width=280)
+    query_text = st.text_input('Optional text (e.g. "propeller with swept blades")', key="query_text")
+
+with options_col:
+    channel = st.radio("Channel", ["fused", "visual", "text"], horizontal=True, key="channel")
+    fusion = st.selectbox(
+        "Fusion rule",
+        ["avg", "max", "rrf", "weighted"],
+        key="fusion",
+        disabled=channel != "fused",
+        help="avg and max are the paper's rules",
+    )
+    weights = None
+    if fusion == "weighted" and channel == "fused":
+        visual_weight = st.slider("Visual weight", 0.0, 1.0, 0.5, key="visual_weight")
+        weights = {"visual": visual_weight, "text": 1.0 - visual_weight}
+    k = st.slider("Results", 5, 100, 20, step=5, key="k")
+    with st.expander("Filters"):
+        office = st.selectbox("Office", ["any", "US", "EP"], key="office")
+        date_from = st.date_input(
+            "Published from", value=None, min_value=dt.date(1790, 1, 1), key="date_from"
+        )
+        date_to = st.date_input("Published until", value=None, min_value=dt.date(1790, 1, 1), key="date_to")
+        class_prefix = st.text_input("IPC/CPC class starts with (e.g. F04D)", key="class_prefix")
+        exclude_own = st.checkbox("Exclude the query's own patent", value=True, key="exclude_own")
+
+if st.button("Search", type="primary", key="search_button"):
+    from patimg.search import SearchFilters
+
+    filters = SearchFilters(
+        office=None if office == "any" else office,
+        date_from=date_from.isoformat() if date_from else None,
+        date_to=date_to.isoformat() if date_to else None,
+        class_prefix=class_prefix.strip() or None,
+        exclude_patent=exclude_own,
+    )
+    try:
+        with st.spinner("Searching..."):
+            searcher = get_searcher(path)
+            result = searcher.search(
+                image=query_image,
+                figure_id=query_figure if query_image is None else None,
+                text=query_text or None,
+                channel=channel,
+                fusion=fusion,
+                k=k,
+                filters=filters,
+                weights=weights,
+            )
+        st.session_state["search"] = {
+            "result": result,
+            "image": query_image,
+            "figure_id": query_figure if query_image is None else None,
+            "text": query_text,
+        }
+        st.session_state.pop("opened_hit", None)
+    except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
+        show_error(error)
+
+
+def _scores_line(hit) -> str:
+    parts = [f"score {hit.score:.3f}"]
+    for ch, value in hit.scores.items():
+        parts.append(f"{ch} {value:.3f}" if value is not None else f"{ch} –")
+    return " · ".join(parts)
+
+
+def _show_links(figure_id: str, patent_id: str, *, key: str) -> None:
+    """A figure's reference signs; the chosen one with its term and sentences, the numeral highlighted."""
+    links = collection.links(figure_id)
+    if not links:
+        st.caption("No reference signs were read on this figure.")
+        return
+    names = {
+        lk.sign: f"{lk.sign} — {lk.term or '?'} ({len(lk.sentence_indexes)})"
+        if lk.sentence_indexes
+        else f"{lk.sign} — unlinked"
+        for lk in links
+    }
+    sign = st.selectbox("Reference sign", list(names), format_func=names.get, key=key)
+    link = next(lk for lk in links if lk.sign == sign)
+    if not link.sentence_indexes:
+        st.caption(f"Sign {sign} is used in no sentence of {patent_id} (unlinked).")
+    for sentence in collection.sentences(patent_id, link.sentence_indexes):
+        st.markdown("• " + highlight_sign(sentence.text, sign))
+    return sign
+
+
+def _figure_with_boxes(figure_id: str, highlight: str | None):
+    from patimg.figures import load_drawing, render_labels
+
+    image = load_drawing(collection.figure_image_path(figure_id), name=figure_id)
+    return render_labels(image, collection.labels(figure_id), highlight=highlight)
+
+
+state = st.session_state.get("search")
+if state:
+    result = state["result"]
+    for note in result.notes:
+        st.info(note)
+    signs = [lab.text for lab in result.query_labels if lab.kind == "reference"]
+    st.markdown(
+        "**Reference signs read on the query:** " + (md_escape(", ".join(signs)) if signs else "none")
+    )
+    if not result.hits:
+        st.warning("No figure matched (check the filters).")
+    patents = collection.patents().set_index("patent_id")
+    titles = patents["title"].to_dict()
+
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [
+            {
+                "rank": h.rank,
+                "figure_id": h.figure_id,
+                "patent": h.patent_id,
+                "caption": h.caption,
+                "title": titles.get(h.patent_id, ""),
+                "score": h.score,
+                **{f"{ch}_score": v for ch, v in h.scores.items()},
+                **{f"{ch}_rank": v for ch, v in h.ranks.items()},
+            }
+            for h in result.hits
+        ]
+    )
+    st.download_button(
+        "Export results (CSV)",
+        table.to_csv(index=False).encode("utf-8"),
+        "patimg-results.csv",
+        "text/csv",
+        key="export_csv",
+    )
+
+    opened = st.session_state.get("opened_hit")
+    if opened:
+        hit = next((h for h in result.hits if h.figure_id == opened), None)
+        if hit is not None:
+            st.subheader(md_escape(f"Query and result #{hit.rank}: {hit.patent_id} {hit.caption}"))
+            left, right = st.columns(2)
+            with left:
+                st.markdown("**Query**")
+                if state["figure_id"]:
+                    query_sign = _show_links(
+                        state["figure_id"], collection.figure(state["figure_id"]).patent_id, key="query_sign"
+                    )
+                    st.image(_figure_with_boxes(state["figure_id"], query_sign), width="stretch")
+                elif state["image"] is not None:
+                    from patimg.figures import render_labels
+
+                    st.image(render_labels(state["image"], result.query_labels), width="stretch")
+            with right:
+                st.markdown(f"**{md_escape(hit.patent_id)}** {md_escape(titles.get(hit.patent_id, ''))}")
+                st.caption(md_escape(_scores_line(hit)))
+                hit_sign = _show_links(hit.figure_id, hit.patent_id, key="hit_sign")
+                st.image(_figure_with_boxes(hit.figure_id, hit_sign), width="stretch")
+            if st.button("Close", key="close_hit"):
+                st.session_state.pop("opened_hit", None)
+                st.rerun()
+
+    st.subheader(f"{len(result.hits)} results")
+    for start in range(0, len(result.hits), GRID_COLUMNS):
+        for column, hit in zip(
+            st.columns(GRID_COLUMNS), result.hits[start : start + GRID_COLUMNS], strict=False
+        ):
+            with column:
+                st.image(str(collection.figure_image_path(hit.figure_id)), width="stretch")
+                st.markdown(md_escape(f"{hit.rank}. {hit.patent_id} · {hit.caption or hit.figure_id}"))
+                st.caption(md_escape(titles.get(hit.patent_id, "")))
+                st.caption(md_escape(_scores_line(hit)))
+                if st.button("Open", key=f"open-{hit.figure_id}"):
+                    st.session_state["opened_hit"] = hit.figure_id
+                    st.rerun()

@@ -1,0 +1,158 @@
+"""The Streamlit pages driven headless with ``streamlit.testing`` against the demo collection.
+
+``AppTest`` cannot upload files: the Search page keeps an upload in ``st.session_state["query_upload"]``
+as ``(file name, bytes)``, so these tests put a pair there directly. The browser test
+(``test_browser.py``) does a real drag-and-drop upload.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.appdemo import demo_collection
+
+pytestmark = pytest.mark.slow
+
+streamlit_testing = pytest.importorskip("streamlit.testing.v1")
+AppTest = streamlit_testing.AppTest
+
+TIMEOUT = 600  # seconds; the first search loads the encoders
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def collection_path(tmp_path_factory) -> Path:
+    return demo_collection(tmp_path_factory)
+
+
+@pytest.fixture
+def with_collection(collection_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("PATIMG_COLLECTION", str(collection_path))
+    return collection_path
+
+
+def _page(name: str) -> AppTest:
+    return AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def test_without_a_collection_the_app_offers_the_demo(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATIMG_COLLECTION", str(tmp_path / "none-yet"))
+    at = _page("search").run()
+    assert not at.exception
+    assert any(b.label == "Build demo collection" for b in at.button)
+    assert any("patimg ingest" in c.value for c in at.code)
+
+
+def test_the_app_navigation_lists_the_pages(with_collection: Path) -> None:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.title[0].value == "Search figures"
+
+
+def test_search_by_a_collection_figure_finds_its_family(with_collection: Path) -> None:
+    from patimg.collection import Collection
+
+    collection = Collection.open(with_collection)
+    fan_patents = [
+        p.patent_id
+        for p in collection.patent_records()
+        if "fan" in p.title.lower() or p.ipc[0].startswith("F04D")
+    ]
+    at = _page("search").run()
+    at.radio(key="query_source").set_value("A figure of the collection").run()
+    at.selectbox(key="query_patent").set_value(fan_patents[0]).run()
+    at.button(key="search_button").click().run()
+    assert not at.exception
+    assert not at.error, _texts(at.error)
+    state = at.session_state["search"]
+    hits = state["result"].hits
+    assert hits, "a figure query returned nothing"
+    assert all(h.patent_id != fan_patents[0] for h in hits)  # own patent excluded by default
+    assert hits[0].patent_id in fan_patents[1:]  # the other fan patent comes first
+    assert any(s.value.endswith("results") for s in at.subheader)
+    assert any(b.label == "Export results (CSV)" for b in at.get("download_button"))
+
+    # Open the best hit: side by side with the query, its signs with their sentences highlighted.
+    at.button(key=f"open-{hits[0].figure_id}").click().run()
+    assert not at.exception
+    assert at.selectbox(key="hit_sign").options
+    assert any("orange-background" in m.value for m in at.markdown)
+
+
+def test_a_bad_upload_shows_a_message_not_a_traceback(with_collection: Path) -> None:
+    at = _page("search")
+    at.session_state["query_upload"] = ("drawing.png", b"this is not an image at all")
+    at.run()
+    assert not at.exception
+    assert at.error and "drawing.png" in at.error[0].value
+
+
+def test_search_with_an_uploaded_real_drawing(with_collection: Path) -> None:
+    from tests.realdata import shared_data_path
+
+    sheet = sorted(shared_data_path("patents", "us-grants", "US12448527-20251021").glob("*-D00001.TIF"))[0]
+    at = _page("search")
+    at.session_state["query_upload"] = (sheet.name, sheet.read_bytes())
+    at.run()
+    at.button(key="search_button").click().run()
+    assert not at.exception
+    assert not at.error, _texts(at.error)
+    result = at.session_state["search"]["result"]
+    assert result.hits
+    assert any(m.value.startswith("**Reference signs read on the query:**") for m in at.markdown)
+
+
+def test_browse_shows_signs_and_linked_sentences(with_collection: Path) -> None:
+    at = _page("browse").run()
+    assert not at.exception
+    signs = at.radio(key="browse_sign")
+    assert signs.options
+    linked = [o for o in signs.options if "unlinked" not in o]
+    assert linked
+    assert any("orange-background" in m.value for m in at.markdown)  # the numeral highlighted in a sentence
+
+
+def test_browse_marks_unlinked_signs(with_collection: Path) -> None:
+    from patimg.collection import Collection
+
+    collection = Collection.open(with_collection)
+    unlinked = [
+        (fid, link.sign)
+        for fid, links in collection.all_links().items()
+        for link in links
+        if not link.sentence_indexes
+    ]
+    assert unlinked, "the demo leaves one part unlinked in every other publication"
+    figure_id, sign = unlinked[0]
+    at = _page("browse").run()
+    at.selectbox(key="browse_patent").set_value(collection.figure(figure_id).patent_id).run()
+    at.selectbox(key="browse_figure").set_value(figure_id).run()
+    at.radio(key="browse_sign").set_value(sign).run()
+    assert not at.exception
+    assert any("no sentence" in w.value for w in at.warning)
+
+
+def test_collection_page_counts_and_reports_bad_imports(with_collection: Path, tmp_path: Path) -> None:
+    from patimg.collection import Collection
+
+    stats = Collection.open(with_collection).stats()
+    at = _page("collection").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Patents"] == str(stats["patents"]) and stats["patents"] == 6
+    assert int(metrics["Figures"]) >= 12
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "broken.xml").write_text("<us-patent-grant><not closed", encoding="utf-8")
+    at.text_input(key="import_folder").set_value(str(bad)).run()
+    at.button(key="import_from_folder").click().run()
+    assert not at.exception
+    assert at.error  # the failed input is reported
+    assert any("broken.xml" in str(df.value.to_csv()) for df in at.dataframe)

@@ -1,0 +1,159 @@
+"""The app in a real browser: ``streamlit run app.py`` on 127.0.0.1, driven by headless Chromium.
+
+A real USPTO design drawing is dropped on the Search page, results appear, one is opened next to the
+query with its linked sentences; every page is screenshotted into ``test-output/browser/``. With
+``PATIMG_UPDATE_SCREENSHOTS=1`` the Search and Browse screenshots are also copied to
+``assets/screenshots/`` for the README. Only localhost traffic: Chromium runs with networking extras off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.appdemo import demo_collection
+from tests.realdata import shared_data_path
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("PATIMG_CHROMIUM", "/usr/bin/chromium"))
+OUT = REPO / "test-output" / "browser"
+WAIT_MS = 600_000  # the first search loads encoders and OCR models on a busy 2-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    collection = demo_collection(tmp_path_factory)
+    port = _free_port()
+    env = {**os.environ, "PATIMG_COLLECTION": str(collection)}
+    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start (exit {server.poll()}); see {log.name}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium, or set PATIMG_CHROMIUM)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _shot(page, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    page.wait_for_timeout(1500)  # let images finish drawing
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _publish(shot: Path, name: str) -> None:
+    if os.environ.get("PATIMG_UPDATE_SCREENSHOTS") == "1":
+        target = REPO / "assets" / "screenshots" / f"{name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
+
+
+def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
+    design = sorted(shared_data_path("patents", "us-design").glob("*/*-D00001.TIF"))
+    assert design, "no us-design drawing sheet in the shared data"
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(app_url)
+    page.get_by_text("Search figures").first.wait_for()
+
+    page.set_input_files("input[type=file]", str(design[0]))
+    page.get_by_text("Query drawing").first.wait_for()
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_text(re.compile(r"^\d+ results$")).first.wait_for()
+    assert page.get_by_role("button", name="Open").count() > 0
+    assert page.get_by_text("Reference signs read on the query").count() == 1
+    _shot(page, "search-results")
+
+    page.get_by_role("button", name="Open").first.click()
+    page.get_by_text(re.compile(r"Query and result #1")).first.wait_for()
+    page.get_by_text("Reference sign", exact=True).first.wait_for()
+    assert page.get_by_text("•").count() > 0 or page.get_by_text("unlinked").count() > 0
+    _publish(_shot(page, "search"), "search")
+
+    page.goto(f"{app_url}/browse")
+    page.get_by_text("Browse the collection").first.wait_for()
+    page.get_by_text("Reference signs on this figure").first.wait_for()
+    assert page.get_by_text("•").count() > 0  # linked sentences of the selected sign
+    _publish(_shot(page, "browse"), "browse")
+
+    page.goto(f"{app_url}/collection")
+    page.get_by_text("Import publications").first.wait_for()
+    _shot(page, "collection")
+    assert not page.get_by_text("Traceback").count()
