@@ -105,6 +105,8 @@ def test_ranges_of_lettered_signs_name_every_sign_between(sentence, expected):
         "a thickness between 10 and 20 mm",
         "the length is about 14",
         "the rotor has 14 blades",
+        "a 1,3,4-oxadiazolone compound",
+        "wie 2-Aethyl-6-methyl-N-(1'-methyl-2'-methoxyäthyl)-chloracetanilid",
         "the COVID-19 pandemic",
         "a mixture of CuO2 and H2O2",
         "supercritical CO2 was used",
@@ -129,6 +131,10 @@ def test_ranges_of_lettered_signs_name_every_sign_between(sentence, expected):
 )
 def test_numbers_that_are_not_reference_signs(sentence):
     assert find_sign_mentions(sentence) == []
+
+
+def test_a_quantity_after_a_verb_is_not_a_sign_but_the_noun_before_the_verb_has_one():
+    assert pairs("the rotor 12 has 14 blades and two hubs") == [("12", "rotor")]
 
 
 def test_german_decimal_comma_is_a_number_but_english_glued_list_is_two_signs():
