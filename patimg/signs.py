@@ -31,8 +31,9 @@ _SHORT_WORDS = frozenset(
     "NO OK ON IN OF TO OR IS IT AT BY UP GO IF AN AS BE DO HE ME MY SO US WE Hz No Ok On In Of To Or Is "
     "It At By Up Go If An As mm cm km kg mg ml dB nm um Yes".split()
 )
-# Single upper-case X, Y, Z on drawings are nearly always coordinate-axis names, not element signs.
-_AXIS_LETTERS = frozenset("XYZ")
+# Single upper-case X, Y, Z on drawings are nearly always coordinate-axis names, not element signs;
+# a lone O/o is what OCR makes of a small circle (and the letter is avoided as a sign next to 0).
+_AXIS_LETTERS = frozenset("XYZOo")
 # Characters that separate several signs printed on one leader ("106, 114", "A、B", "A,B,C").
 _SEPARATORS = re.compile(r"\s*[,、;，/&]\s*|\s+and\s+|\s+")
 # A range or formula between numbers ("0 ~ 33", "10-20", "5 x 3") is a value, not a list of signs.

@@ -112,7 +112,7 @@ def to_working_array(image: Image.Image) -> tuple[np.ndarray, float]:
     return np.asarray(gray, dtype=np.uint8), scale
 
 
-def crop(gray: np.ndarray, box: Box, *, pad: int = 2) -> np.ndarray:
+def crop(gray: np.ndarray, box: Box, *, pad: int = 4) -> np.ndarray:
     """Crop ``box`` (with a small margin) out of ``gray``."""
     height, width = gray.shape[:2]
     x0, y0, x1, y1 = box
@@ -203,3 +203,58 @@ def dedupe(labels: list[Label], *, overlap: float = 0.5) -> list[Label]:
         if all(_iou(label.box, other.box) < overlap for other in kept):
             kept.append(label)
     return sorted(kept, key=lambda lb: (lb.box[1], lb.box[0]))
+
+
+def _center(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _is_value_series(members: list[tuple[float, int]]) -> bool:
+    """Numbers laid out along a line whose values run monotonically with a steady step: axis ticks."""
+    members = sorted(members)
+    values = [value for _, value in members]
+    steps = [b - a for a, b in zip(values, values[1:], strict=False)]
+    if len(values) < 4 or not (all(d > 0 for d in steps) or all(d < 0 for d in steps)):
+        return False
+    magnitudes = sorted(abs(d) for d in steps)
+    return magnitudes[-1] <= 1.6 * magnitudes[0]
+
+
+def demote_values(labels: list[Label]) -> list[Label]:
+    """Re-kind numbers that are values, not signs: axis ticks and tables of numbers.
+
+    Two layouts give values away: four or more numbers on one line stepping evenly (an axis), and
+    numbers packed so densely that three or more others sit within a few text heights (a table).
+    Reference signs are spread over the drawing, each at the end of its own leader line.
+    """
+    numeric = [i for i, lb in enumerate(labels) if lb.kind == "reference" and lb.text.isdigit()]
+    values: set[int] = set()
+    for axis in (0, 1):  # 0: a row (same y), 1: a column (same x)
+        for i in numeric:
+            box = labels[i].box
+            size = (box[3] - box[1]) if axis == 0 else (box[2] - box[0])
+            along = _center(box)[1 - axis]
+            line = [
+                (_center(labels[j].box)[axis], int(labels[j].text))
+                for j in numeric
+                if abs(_center(labels[j].box)[1 - axis] - along) <= 0.6 * size
+            ]
+            if _is_value_series(line):
+                values.add(i)
+    for i in numeric:
+        box = labels[i].box
+        height = min(box[3] - box[1], box[2] - box[0])
+        cx, cy = _center(box)
+        near = sum(
+            1
+            for j in numeric
+            if j != i
+            and abs(_center(labels[j].box)[0] - cx) < 4.0 * height
+            and abs(_center(labels[j].box)[1] - cy) < 3.0 * height
+        )
+        if near >= 3:
+            values.add(i)
+    return [
+        Label(text=lb.text, kind="other", box=lb.box, confidence=lb.confidence) if i in values else lb
+        for i, lb in enumerate(labels)
+    ]

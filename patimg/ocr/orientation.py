@@ -17,6 +17,7 @@ from patimg.ocr.base import (
     OcrBackend,
     crop,
     dedupe,
+    demote_values,
     labels_from_read,
     read_quality,
     rotate_array,
@@ -24,7 +25,7 @@ from patimg.ocr.base import (
     to_gray,
     to_working_array,
 )
-from patimg.types import Box
+from patimg.types import Box, Label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,6 +38,8 @@ ROTATION_SAMPLE = 24
 VERTICAL_ASPECT = 1.0
 #: Below this confidence an upright read is retried a quarter turn either way.
 RETRY_CONFIDENCE = 0.9
+#: Lone characters found by connected components are kept only above this confidence.
+GLYPH_CONFIDENCE = 0.85
 
 
 def _sample(boxes: list[Box], gray_shape: tuple[int, ...], count: int) -> list[Box]:
@@ -85,6 +88,42 @@ def read_boxes(
     return [(box, text, conf, turn) for box, (_, text, conf, turn) in zip(boxes, best, strict=True)]
 
 
+def detect_boxes(ocr: OcrBackend, image: Image.Image) -> tuple[np.ndarray, list[Box]]:
+    """Native-resolution greyscale array of ``image`` and its text boxes in native pixels.
+
+    Detection runs at the working resolution (fast, the size the detectors like); recognition later
+    crops from the native pixels, which keeps small numerals legible.
+    """
+    import numpy as np
+
+    gray, scale = to_working_array(image)
+    boxes = [tuple(v / scale for v in box) for box in ocr.detect(gray)]
+    return np.asarray(to_gray(image), dtype=np.uint8), boxes
+
+
+def _dpi(image: Image.Image) -> float:
+    dpi = image.info.get("dpi")
+    return float(dpi[0]) if dpi and float(dpi[0]) >= 100 else 300.0
+
+
+def read_glyphs(ocr: OcrBackend, native: np.ndarray, boxes: list[Box], *, dpi: float) -> list[Label]:
+    """Lone characters the detector missed, kept only when they read confidently as a sign."""
+    from patimg.ocr.glyphs import glyph_boxes
+
+    candidates = glyph_boxes(native, dpi=dpi, known=boxes)
+    labels = []
+    for box, (text, confidence) in zip(
+        candidates, ocr.recognize([crop(native, b) for b in candidates]), strict=True
+    ):
+        if confidence >= GLYPH_CONFIDENCE:
+            labels.extend(
+                lb
+                for lb in labels_from_read(text, confidence, box, horizontal=True)
+                if lb.kind == "reference"
+            )
+    return labels
+
+
 def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
     """Degrees clockwise (0, 90, 180, 270) that make a drawing sheet upright.
 
@@ -92,8 +131,8 @@ def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
         image: The sheet as stored.
         ocr: Backend used to read a sample of its text.
     """
-    gray, _ = to_working_array(image)
-    return rotation_from_boxes(ocr, gray, ocr.detect(gray))
+    native, boxes = detect_boxes(ocr, image)
+    return rotation_from_boxes(ocr, native, boxes)
 
 
 def rotate_image(image: Image.Image, degrees_clockwise: int) -> Image.Image:
@@ -123,18 +162,21 @@ def read_drawing(image: Image.Image, *, ocr: OcrBackend, rotation: int | None = 
     if rotation is not None and rotation % 90:
         raise ValueError(f"rotation must be a multiple of 90 degrees, got {rotation}")
     gray_image = to_gray(image)
-    gray, scale = to_working_array(image)
-    boxes = ocr.detect(gray)
+    native, boxes = detect_boxes(ocr, gray_image)
     if rotation is None:
-        rotation = rotation_from_boxes(ocr, gray, boxes)
+        rotation = rotation_from_boxes(ocr, native, boxes)
     rotation %= 360
-    size = (gray_image.width, gray_image.height)
+    upright = rotate_image(gray_image, rotation)
+    if rotation in (90, 270):
+        # Detectors are trained on horizontal lines and miss many vertical numerals: detect again
+        # on the upright sheet, where the sheet's labels run horizontally.
+        native, boxes = detect_boxes(ocr, upright)
+    else:
+        native = rotate_array(native, rotation)
+        boxes = [rotate_box(box, rotation, (gray_image.width, gray_image.height)) for box in boxes]
     labels = []
-    for box, text, confidence, turn in read_boxes(ocr, gray, boxes, rotation=rotation):
-        if confidence < MIN_CONFIDENCE:
-            continue
-        upright = rotate_box(tuple(v / scale for v in box), rotation, size)
-        labels.extend(labels_from_read(text, confidence, upright, horizontal=turn == rotation))
-    return DrawingText(
-        rotation=rotation, image=rotate_image(gray_image, rotation), labels=tuple(dedupe(labels))
-    )
+    for box, text, confidence, turn in read_boxes(ocr, native, boxes, rotation=0):
+        if confidence >= MIN_CONFIDENCE:
+            labels.extend(labels_from_read(text, confidence, box, horizontal=turn == 0))
+    labels.extend(read_glyphs(ocr, native, boxes, dpi=_dpi(image)))
+    return DrawingText(rotation=rotation, image=upright, labels=tuple(demote_values(dedupe(labels))))

@@ -9,7 +9,7 @@ import os
 from typing import TYPE_CHECKING
 
 from patimg.errors import ModelUnavailableError
-from patimg.ocr.base import MIN_CONFIDENCE, dedupe, labels_from_read, to_working_array
+from patimg.ocr.base import MIN_CONFIDENCE, dedupe, demote_values, labels_from_read
 from patimg.types import Box, Label
 
 if TYPE_CHECKING:
@@ -67,14 +67,11 @@ class RapidOcrBackend:
 
     def read(self, image: Image.Image) -> list[Label]:
         """Every item read on ``image`` as given; vertical labels included, boxes in its pixels."""
-        from patimg.ocr.orientation import read_boxes
+        from patimg.ocr.orientation import detect_boxes, read_boxes
 
-        gray, scale = to_working_array(image)
-        boxes = self.detect(gray)
+        native, boxes = detect_boxes(self, image)
         labels = []
-        for box, text, confidence, turned in read_boxes(self, gray, boxes, rotation=0):
-            if confidence < MIN_CONFIDENCE:
-                continue
-            original = tuple(v / scale for v in box)
-            labels.extend(labels_from_read(text, confidence, original, horizontal=turned % 180 == 0))
-        return dedupe(labels)
+        for box, text, confidence, turned in read_boxes(self, native, boxes, rotation=0):
+            if confidence >= MIN_CONFIDENCE:
+                labels.extend(labels_from_read(text, confidence, box, horizontal=turned % 180 == 0))
+        return demote_values(dedupe(labels))
