@@ -232,7 +232,7 @@ def build_indexes(
 def _write_index(store, channel, ids, vectors, encoder_info, kind, build_index) -> dict[str, Any]:
     out_dir = store.path / "indexes" / channel
     info = build_index(vectors, list(ids), out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind)
-    return info if isinstance(info, dict) else getattr(info, "__dict__", {"count": len(ids)})
+    return info.to_dict()
 
 
 def stored_vectors(collection: Collection, channel: str) -> dict[str, np.ndarray]:

@@ -142,14 +142,15 @@ def link_figures(
     *, document: ParsedDocument | None, figures: Sequence[Figure], labels: dict[str, list[Label]]
 ) -> list[SignLink]:
     """Link each figure's reference signs to the sentences of its patent (unlinked signs kept)."""
-    from patimg.linking import link_numerals_to_sentences
+    from patimg.linking import build_mention_index, link_numerals_to_sentences
 
     sentences = document.sentences if document else ()
+    mention_index = build_mention_index(sentences)  # once per patent, shared by its figures
     links: list[SignLink] = []
     for figure in figures:
         signs = list(dict.fromkeys(lab.text for lab in labels.get(figure.figure_id, ()) if lab.kind == "reference"))
         links.extend(link_numerals_to_sentences(
-            figure_id=figure.figure_id, signs=signs, sentences=sentences))
+            figure_id=figure.figure_id, signs=signs, sentences=sentences, index=mention_index))
     return links
 
 
