@@ -199,6 +199,11 @@ def test_header_band_labels_are_dropped():
     turned = [_label("Sheet 3 of 12", "other", (1150, 500, 1190, 800))]
     assert header_band((1200, 1600), turned, rotation=90) == pytest.approx((1138, 0, 1200, 1600), abs=1)
     assert header_band((1200, 1600), turned, rotation=0) is None
+    # Reference signs near the top edge never make a header band, even ones that look like kind codes.
+    signs = [_label("A1", "reference", (500, 20, 560, 60)), _label("B2", "reference", (600, 20, 660, 60))]
+    assert header_band((1200, 1600), signs) is None
+    dated = [_label("Oct. 21, 2025", "other", (400, 30, 700, 70))]
+    assert header_band((1200, 1600), dated) == pytest.approx((0, 0, 1200, 86), abs=1)
 
 
 def test_split_single_caption_gives_whole_content_region():

@@ -13,9 +13,11 @@ _CAPTION = re.compile(
     r"^\s*fig(?:ure)?s?\s*\.?\s*([0-9]+\s*[A-Za-z]?(?:\s*\(\s*[A-Za-z0-9]{1,3}\s*\))?(?:\s*-\s*[0-9A-Za-z]+)?)",
     re.IGNORECASE,
 )
+#: Text only a sheet header prints ("U.S. Patent", "Sheet 3 of 12", "Oct. 21, 2025", "US 12,448,249 B2",
+#: "US 2021/0123456 A1"); kept strict so that a reference sign near the top edge never starts a header band.
 _HEADER_TEXT = re.compile(
-    r"patent|sheet|\bof\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b|\bU\.?\s?S\.?\b|\b[AB][12]\b"
-    r"|\d{1,3},\d{3},\d{3}|\d{4}/\d{7}",
+    r"patent|sheet|\d{1,3},\d{3},\d{3}|\d{4}/\d{7}"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d{1,2},\s*\d{4}",
     re.IGNORECASE,
 )
 
@@ -31,6 +33,9 @@ def header_band(
 ) -> tuple[int, int, int, int] | None:
     """Box of the sheet header band on the upright image, or ``None`` when no header text was read.
 
+    The band runs from the page's top edge to the far side of the deepest header-like ``"other"`` label
+    ("U.S. Patent", "Sheet 3 of 12", a date, a patent number) lying within ``band_fraction`` of that edge.
+
     Args:
         size: Upright image size ``(width, height)``.
         labels: Labels read on the upright image.
@@ -42,7 +47,7 @@ def header_band(
     depth = (width if side in ("left", "right") else height) * band_fraction
     reach = 0.0
     for label in labels:
-        if label.kind == "figure" or not _HEADER_TEXT.search(label.text):
+        if label.kind != "other" or not _HEADER_TEXT.search(label.text):
             continue
         x0, y0, x1, y1 = label.box
         inner = {"top": y1, "bottom": height - y0, "left": x1, "right": width - x0}[side]
