@@ -1,0 +1,142 @@
+"""Reading real patent drawings with patimg.ocr (RapidOCR, offline) and the EasyOCR error path."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from patimg.errors import BadInputError, ModelUnavailableError
+from patimg.ocr import DrawingText, detect_rotation, get_ocr, read_drawing
+from patimg.ocr.base import rotate_box
+from patimg.ocr.easy import REQUIRED_WEIGHTS
+from tests.realdata import shared_data_path
+
+ROTATED_SHEET = "patents/us-grants/US12448254-20251021/US12448254-20251021-D00003.TIF"
+COMBINED_LABELS_SHEET = "patents/us-grants/US12448527-20251021/US12448527-20251021-D00002.TIF"
+LETTER_SIGNS_SHEET = "patents/us-grants/US12448249-20251021/US12448249-20251021-D00001.TIF"
+
+
+def _truth(key: str) -> dict:
+    truth = json.loads(shared_data_path("numerals_groundtruth.json").read_text())["images"]
+    return truth[key]
+
+
+def _sheet(key: str) -> Image.Image:
+    with Image.open(shared_data_path(key)) as image:
+        image.load()
+        return image
+
+
+def _recall(found: set[str], truth: set[str]) -> float:
+    return len(found & truth) / len(truth)
+
+
+@pytest.fixture(scope="module")
+def ocr():
+    return get_ocr("rapidocr")
+
+
+def test_easyocr_without_weights_says_what_to_put_where(tmp_path) -> None:
+    with pytest.raises(ModelUnavailableError) as raised:
+        get_ocr("easyocr", model_dir=str(tmp_path))
+    message = str(raised.value)
+    assert str(tmp_path) in message
+    for name in REQUIRED_WEIGHTS:
+        assert name in message
+    assert "rapidocr" in message
+
+
+def test_easyocr_weights_folder_from_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PATIMG_EASYOCR_DIR", str(tmp_path / "weights"))
+    with pytest.raises(ModelUnavailableError, match="weights"):
+        get_ocr("easyocr")
+
+
+def test_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown OCR backend"):
+        get_ocr("tesseract")
+
+
+def test_non_image_input_is_bad_input(ocr) -> None:
+    with pytest.raises(BadInputError, match="PIL image"):
+        read_drawing(b"not an image", ocr=ocr)
+
+
+def test_truncated_tiff_is_bad_input(ocr) -> None:
+    data = shared_data_path(COMBINED_LABELS_SHEET).read_bytes()
+    image = Image.open(io.BytesIO(data[: len(data) // 3]))
+    with pytest.raises(BadInputError, match="cannot be decoded"):
+        read_drawing(image, ocr=ocr)
+
+
+def test_rotation_must_be_a_quarter_turn(ocr) -> None:
+    with pytest.raises(ValueError, match="multiple of 90"):
+        read_drawing(Image.new("L", (64, 64), 255), ocr=ocr, rotation=45)
+
+
+def test_blank_image_reads_nothing(ocr) -> None:
+    drawing = read_drawing(Image.new("1", (400, 300), 1), ocr=ocr)
+    assert drawing.labels == ()
+    assert drawing.rotation == 0
+
+
+def test_rotate_box_round_trip() -> None:
+    size = (100.0, 60.0)
+    box = (10.0, 5.0, 30.0, 15.0)
+    turned = rotate_box(box, 90, size)
+    assert turned == (45.0, 10.0, 55.0, 30.0)
+    assert rotate_box(turned, 270, (size[1], size[0])) == box
+    assert rotate_box(rotate_box(box, 180, size), 180, size) == box
+
+
+@pytest.mark.slow
+def test_combined_labels_sheet_reads_signs_and_captions(ocr) -> None:
+    truth = _truth(COMBINED_LABELS_SHEET)
+    drawing = read_drawing(_sheet(COMBINED_LABELS_SHEET), ocr=ocr)
+    assert isinstance(drawing, DrawingText)
+    assert drawing.rotation == truth["rotation"] == 0
+    # "106, 114" and "108, 112" are printed as combined labels: they must come out split.
+    assert _recall(drawing.signs(), set(truth["labels"])) >= 0.8
+    assert {"106", "114", "108", "112"} <= drawing.signs()
+    assert [c.text for c in drawing.captions()] == ["FIG. 2", "FIG. 3", "FIG. 4"]
+    width, height = drawing.image.size
+    for label in drawing.labels:
+        x0, y0, x1, y1 = label.box
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height
+        assert 0.0 <= label.confidence <= 1.0
+
+
+@pytest.mark.slow
+def test_letter_signs_sheet(ocr) -> None:
+    truth = _truth(LETTER_SIGNS_SHEET)
+    drawing = read_drawing(_sheet(LETTER_SIGNS_SHEET), ocr=ocr, rotation=0)
+    assert _recall(drawing.signs(), set(truth["labels"])) >= 0.8
+
+
+@pytest.mark.slow
+def test_rotated_sheet_is_turned_upright_and_read(ocr) -> None:
+    truth = _truth(ROTATED_SHEET)
+    assert truth["rotation"] == 90
+    sheet = _sheet(ROTATED_SHEET)
+    assert detect_rotation(sheet, ocr=ocr) == 90
+    drawing = read_drawing(sheet, ocr=ocr)
+    assert drawing.rotation == 90
+    assert drawing.image.size == (sheet.height, sheet.width)
+    assert _recall(drawing.signs(), set(truth["labels"])) >= 0.8
+    # Captions read upright sit on the upright image.
+    assert {c.text for c in drawing.captions()} >= {"FIG. 3(a)", "FIG. 3(b)"}
+
+
+@pytest.mark.slow
+def test_backend_reads_vertical_labels_on_the_sheet_as_given(ocr) -> None:
+    truth = _truth(ROTATED_SHEET)
+    sheet = _sheet(ROTATED_SHEET)
+    labels = ocr.read(sheet)
+    signs = {label.text for label in labels if label.kind == "reference"}
+    # On the stored (sideways) sheet every label runs vertically; most must still be read.
+    assert _recall(signs, set(truth["labels"])) >= 0.6
+    for label in labels:
+        assert label.box[2] <= sheet.width and label.box[3] <= sheet.height

@@ -1,0 +1,105 @@
+"""Rules that classify text read on a patent drawing (patimg.signs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from patimg.signs import classify_drawing_text, figure_number, reference_signs, split_drawing_text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("104", ("reference", "104")),
+        ("16a", ("reference", "16a")),
+        ("12'", ("reference", "12'")),
+        ("12’", ("reference", "12'")),
+        ("S1", ("reference", "S1")),
+        ("200A", ("reference", "200A")),
+        ("L2", ("reference", "L2")),
+        ("Ta", ("reference", "Ta")),
+        ("A", ("reference", "A")),
+        ("x", ("reference", "x")),
+        ("S11", ("reference", "S11")),
+        ("FIG. 12", ("figure", "FIG. 12")),
+        ("Fig.3", ("figure", "FIG. 3")),
+        ("FIG.12", ("figure", "FIG. 12")),
+        ("FIG. 1B", ("figure", "FIG. 1B")),
+        ("FIGURE 2", ("figure", "FIG. 2")),
+        ("Fig.3 (a)", ("figure", "FIG. 3(a)")),
+        ("100 mm", ("other", "100 mm")),
+        ("5%", ("other", "5%")),
+        ("2019", ("other", "2019")),
+        ("0 ~ 33", ("other", "0 ~ 33")),
+        ("START", ("other", "START")),
+        ("NO", ("other", "NO")),
+        ("Yes", ("other", "Yes")),
+        ("X", ("other", "X")),
+        ("0", ("other", "0")),
+    ],
+)
+def test_classify_drawing_text(text: str, expected: tuple[str, str]) -> None:
+    assert classify_drawing_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1O4", "104"),  # letter O read inside a numeral
+        ("l2", "12"),  # lower-case l for 1
+        ("I0", "10"),
+        ("-104", "104"),  # leader line glued to the label
+        ("104~", "104"),
+    ],
+)
+def test_ocr_confusions_inside_numerals_are_undone(text: str, expected: str) -> None:
+    assert classify_drawing_text(text) == ("reference", expected)
+
+
+def test_letter_signs_keep_their_letters() -> None:
+    # Only digit runs are repaired: a lone I or a step S1 stays as printed.
+    assert classify_drawing_text("I") == ("reference", "I")
+    assert classify_drawing_text("S1") == ("reference", "S1")
+
+
+def test_caption_is_not_a_sign() -> None:
+    assert split_drawing_text("FIG. 12") == [("figure", "FIG. 12")]
+    assert split_drawing_text("12") == [("reference", "12")]
+
+
+@pytest.mark.parametrize(
+    ("text", "signs"),
+    [
+        ("106, 114", ["106", "114"]),
+        ("108,112", ["108", "112"]),
+        ("A、B", ["A", "B"]),
+        ("A,B,C", ["A", "B", "C"]),
+    ],
+)
+def test_combined_labels_split(text: str, signs: list[str]) -> None:
+    assert split_drawing_text(text) == [("reference", sign) for sign in signs]
+
+
+def test_mixed_text_is_not_split_into_signs() -> None:
+    assert split_drawing_text("100 mm") == [("other", "100 mm")]
+    assert split_drawing_text("pH 10.5, 80°C") == [("other", "pH 10.5, 80°C")]
+    assert split_drawing_text("  ") == []
+
+
+@pytest.mark.parametrize(
+    ("caption", "number"),
+    [
+        ("FIG. 1B", "1B"),
+        ("Fig.3", "3"),
+        ("FIG.12", "12"),
+        ("Fig.10 (c)", "10(c)"),
+        ("FIG.l", "1"),
+        ("104", ""),
+    ],
+)
+def test_figure_number(caption: str, number: str) -> None:
+    assert figure_number(caption) == number
+
+
+def test_reference_signs_of_several_texts() -> None:
+    assert reference_signs(["106, 114", "FIG. 2", "START", "102"]) == {"102", "106", "114"}
