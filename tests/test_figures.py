@@ -369,3 +369,40 @@ def test_unknown_drawing_kind_is_bad_input():
     sheet, _ = _two_figure_sheet()
     with pytest.raises(BadInputError, match="unknown drawing kind"):
         figures_from_drawing(sheet, ocr=None, kind="poster")
+
+
+@pytest.fixture
+def synthetic_reader(monkeypatch):
+    """Stands in for the OCR: ``read_drawing`` returns the synthetic sheet's labels, upright as given."""
+    import patimg.ocr
+    from patimg.ocr.base import DrawingText
+
+    def install(labels):
+        def read_drawing(image, *, ocr, rotation=None):
+            return DrawingText(rotation=rotation or 0, image=image, labels=tuple(labels))
+
+        monkeypatch.setattr(patimg.ocr, "read_drawing", read_drawing)
+
+    return install
+
+
+def test_figures_from_drawing_by_kind(synthetic_reader):
+    sheet, labels = _two_figure_sheet()
+    synthetic_reader(labels)
+    as_sheet = figures_from_drawing(sheet, ocr=None, kind="sheet")
+    assert [(r.caption, r.split) for r in as_sheet.regions] == [("FIG. 1", "caption"), ("FIG. 2", "caption")]
+    assert as_sheet.labels == tuple(labels) and as_sheet.rotation == 0
+    as_figure = figures_from_drawing(sheet, ocr=None, kind="figure")
+    assert [r.caption for r in as_figure.regions] == ["FIG. 1", "FIG. 2"]  # two captions: split anyway
+    (abstract,) = figures_from_drawing(sheet, ocr=None, kind="abstract").regions
+    assert (abstract.split, abstract.captions, abstract.figure_num) == ("single", ("FIG. 1", "FIG. 2"), "")
+    assert "12" not in {lab.text for lab in abstract.labels}  # header band dropped here too
+
+
+def test_figure_image_without_caption_takes_the_publications_number(synthetic_reader):
+    sheet, labels = _two_figure_sheet()
+    synthetic_reader([lab for lab in labels if lab.kind != "figure"])
+    (region,) = figures_from_drawing(sheet, ocr=None, kind="figure", figure_num="7").regions
+    assert (region.caption, region.figure_num, region.split) == ("FIG. 7", "7", "single")
+    (region,) = figures_from_drawing(sheet, ocr=None, kind="figure").regions
+    assert (region.caption, region.figure_num) == ("", "")

@@ -8,6 +8,7 @@ from PIL import Image
 
 from patimg.errors import BadInputError
 from patimg.figures.captions import figure_number, find_captions, header_band
+from patimg.figures.geometry import center_in
 from patimg.figures.splitting import FigureRegion, _content_box, split_sheet
 from patimg.types import Label
 
@@ -84,23 +85,20 @@ def _single_region(image: Image.Image, labels, *, rotation: int, figure_num: str
     if band is not None:
         bx0, by0, bx1, by1 = band
         ink[by0:by1, bx0:bx1] = False
-        labels = [lab for lab in labels if not _inside(lab.box, band)]
+        labels = [lab for lab in labels if not center_in(lab.box, band)]
     captions = find_captions(labels)
     if len(captions) == 1:
-        caption = captions[0].text
+        caption, number = captions[0].text, figure_number(captions[0].text) or figure_num
+    elif figure_num:
+        # No caption read, or several on one image: the number the publication gives wins.
+        caption, number = f"FIG. {figure_num}", figure_num
     else:
-        caption = f"FIG. {figure_num}" if figure_num else ", ".join(c.text for c in captions)
-    number = figure_number(caption) if len(captions) <= 1 else ""
+        caption, number = ", ".join(c.text for c in captions), ""
     return FigureRegion(
         caption=caption,
-        figure_num=number or (figure_num if len(captions) <= 1 else ""),
+        figure_num=number,
         box=_content_box(ink, labels),
         labels=tuple(labels),
         split="single",
         captions=tuple(c.text for c in captions),
     )
-
-
-def _inside(box, band) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return band[0] <= cx <= band[2] and band[1] <= cy <= band[3]
