@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,14 +81,19 @@ def read_figures(
     patent_id: str,
     drawings: Sequence[tuple[Path, DrawingRef]],
     ocr,
+    problems: list[str] | None = None,
 ) -> tuple[list[Figure], dict[str, list[Label]]]:
     """Turn a publication's drawing images into stored figures with the text read on each.
+
+    An unreadable image (corrupt, not an image, too large) is skipped and described in ``problems`` when a
+    list is given (the rest of the publication is still stored), else its error is raised.
 
     Args:
         collection: Where figure images are written.
         patent_id: Owning patent.
         drawings: Image files with what the XML says of them.
         ocr: OCR backend (``patimg.ocr.get_ocr``).
+        problems: Collects ``"<image>: <problem>"`` for images that could not be read.
 
     Returns:
         The figures and, by figure id, the labels read on each (boxes on the figure image).
@@ -97,7 +103,13 @@ def read_figures(
     figures: list[Figure] = []
     labels: dict[str, list[Label]] = {}
     for image_path, ref in drawings:
-        sheet = load_drawing(image_path, name=str(image_path))
+        try:
+            sheet = load_drawing(image_path, name=image_path.name)
+        except BadInputError as error:
+            if problems is None:
+                raise
+            problems.append(str(error))
+            continue
         result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
         for k, region in enumerate(result.regions, start=1):
             figure_id = figure_id_for(patent_id=patent_id, image_name=image_path.name, position=k)
@@ -122,12 +134,13 @@ def read_figures(
 def figure_id_for(*, patent_id: str, image_name: str, position: int) -> str:
     """Stable, file-name-safe figure id: ``<patent>-<sheet>-f<k>`` (``US12448249B2-D00003-f1``).
 
-    The sheet part is the last dash-separated piece of the image's stem (USPTO ``...-D00003``, EPO
-    ``imgf0001``), so ids stay short and readable on the command line.
+    A USPTO sheet contributes only its ``D0000n`` suffix (the rest repeats the patent), so ids stay short
+    on the command line; any other image contributes its whole stem (``imgf0001``, ``scan-12``).
     """
     stem = Path(image_name).stem
-    sheet = stem.rsplit("-", 1)[-1] if "-" in stem else stem
-    sheet = "".join(c if c.isalnum() or c in "_" else "_" for c in sheet) or "image"
+    suffix = stem.rsplit("-", 1)[-1]
+    sheet = suffix if re.fullmatch(r"D\d{5}", suffix) else stem
+    sheet = re.sub(r"[^A-Za-z0-9_-]+", "_", sheet) or "image"
     return f"{patent_id}-{sheet}-f{position}"
 
 
@@ -154,18 +167,25 @@ def link_figures(
     return links
 
 
-def ingest_unit(unit, *, collection: Collection, ocr) -> tuple[str, int]:
+def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None = None) -> tuple[str, int]:
     """Ingest one publication unit; returns ``(patent_id, number of figures)``.
 
+    Args:
+        unit: A :class:`patimg.sources.PublicationUnit`.
+        collection: Where it is stored.
+        ocr: OCR backend.
+        problems: Collects images that could not be read (the rest is stored); ``None`` raises instead.
+
     Raises:
-        PatImgError: The unit's XML or one of its images is unusable.
+        PatImgError: The unit's XML is unusable (or an image, when ``problems`` is None).
     """
     from patimg.documents import parse_publication
 
     document = parse_publication(unit.xml) if unit.xml is not None else None
     patent = document.patent if document else _folder_patent(unit)
     drawings = _drawing_refs(document, unit.images)
-    figures, labels = read_figures(collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr)
+    figures, labels = read_figures(collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr,
+                                   problems=problems)
     links = link_figures(document=document, figures=figures, labels=labels)
     collection.write_publication(
         source_key=unit.key, source=str(unit.source), source_kind=unit.kind, patent=patent,
@@ -215,7 +235,10 @@ def ingest(
                 from patimg.ocr import get_ocr
 
                 backend = get_ocr(ocr)
-            patent_id, n_figures = ingest_unit(unit, collection=store, ocr=backend)
+            image_problems: list[str] = []
+            patent_id, n_figures = ingest_unit(unit, collection=store, ocr=backend, problems=image_problems)
+            for problem in image_problems:
+                _record(store, report, str(unit.source), problem)
         except PatImgError as error:
             source = error.source if isinstance(error, BadInputError) else str(unit.source)
             problem = error.problem if isinstance(error, BadInputError) else str(error)
