@@ -100,11 +100,11 @@ CLASSES = {  # (IPC, CPC)
 # sentences of one part can be dropped to leave its sign unlinked (as happens in real publications).
 SENTENCES: dict[str, tuple[str, ...]] = {
     "fan": (
-        "The {hub} carries a plurality of the {blade}s and is mounted on the {shaft}.",
+        "The {hub} carries a plurality of blades and is mounted on the {shaft}.",
         "Each {blade} extends radially outward from the {hub} and is swept against the direction of rotation.",
         "The {blade} ends in a {tip} which runs close to the {guard}.",
         "The {shaft} is driven by an electric motor held in the {motor}.",
-        "The {guard} surrounds the {blade}s and protects fingers from the rotating propeller.",
+        "The {guard} surrounds every {blade} and protects fingers from the rotating propeller.",
         "The {motor} rests on a foot so that the {shaft} stays horizontal.",
     ),
     "gear": (
@@ -122,7 +122,7 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "The {cap} seals the {neck} against leakage of the beverage.",
     ),
     "chair": (
-        "The {seat} is supported by a pair of the {leg}s and a pair of the {rear_leg}s.",
+        "The {seat} is supported by a {leg} at each front corner and a {rear_leg} at each rear corner.",
         "The {backrest} is inclined rearwardly from the rear edge of the {seat}.",
         "Each {rear_leg} continues upward into the frame of the {backrest}.",
         "A {stretcher} connects the {leg} to the {rear_leg} below the {seat}.",
@@ -263,10 +263,10 @@ def publication_xml(publication: DemoPublication, rng: random.Random) -> str:
         )
 
     title = escape(publication.title)
+    features = CLAIMS[family].split(" comprising ", 1)[-1]
     abstract = escape(
-        f"A {ASSEMBLY[family]} is disclosed. "
-        + CLAIMS[family].replace("A ", "It is ", 1).rstrip(".")
-        + ". (Synthetic demonstration publication made by PatImg.)"
+        f"A {ASSEMBLY[family]} is disclosed. It comprises {features} "
+        "(Synthetic demonstration publication made by PatImg.)"
     )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE us-patent-grant SYSTEM "us-patent-grant-v45-2014-04-03.dtd" [ ]>
