@@ -146,7 +146,7 @@ def fuse(
             FusedHit(
                 id=item_id,
                 score=float(score),
-                scores={c: raw[c].get(item_id) for c in channel_results},
+                scores={c: raw.get(c, {}).get(item_id) for c in channel_results},
                 ranks={c: ranks[c].get(item_id) if c in ranks else None for c in channel_results},
             )
         )

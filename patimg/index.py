@@ -13,7 +13,8 @@ Index kinds (``kind=``):
   * ``"flat"``: exact ``IndexFlatIP``; 4*d bytes a vector.
   * ``"hnsw"``: ``IndexHNSWFlat`` (M=32), graph search; ~4*d + 8*M*2 bytes a vector, recall tunable with
     ``efSearch``; no training.
-  * ``"ivfpq"``: ``IVF<nlist>,PQ<m>`` (the paper's product quantisation); ``m`` bytes a vector; needs
+  * ``"ivfpq"``: ``IVF<nlist>,PQ<m>np`` (the paper's product quantisation; ``np``: no polysemous training,
+    which costs minutes and only helps Hamming-filtered search); ``m`` bytes a vector; needs
     training (at least ``39*nlist`` and 256 vectors), so too few vectors fall back to ``flat`` and the infos
     say so.
   * ``"auto"``: ``flat`` up to :data:`AUTO_FLAT_MAX` vectors, ``hnsw`` above (see
@@ -148,7 +149,7 @@ def _make_index(
                 "flat"  # too few vectors to train 256 PQ centroids; exact search is fast at this size anyway
             )
         else:
-            index = faiss.index_factory(dim, f"IVF{nlist},PQ{m}", faiss.METRIC_INNER_PRODUCT)
+            index = faiss.index_factory(dim, f"IVF{nlist},PQ{m}np", faiss.METRIC_INNER_PRODUCT)
             index.train(matrix)
             index.add(matrix)
             index.nprobe = nprobe or max(1, min(nlist, nlist // 16 or 1))
