@@ -31,6 +31,7 @@ from patimg.signs import classify_drawing_text, figure_number, reference_signs, 
         ("5%", ("other", "5%")),
         ("2019", ("other", "2019")),
         ("0 ~ 33", ("other", "0 ~ 33")),
+        ("34 ~", ("other", "34 ~")),
         ("START", ("other", "START")),
         ("NO", ("other", "NO")),
         ("Yes", ("other", "Yes")),
@@ -49,7 +50,7 @@ def test_classify_drawing_text(text: str, expected: tuple[str, str]) -> None:
         ("l2", "12"),  # lower-case l for 1
         ("I0", "10"),
         ("-104", "104"),  # leader line glued to the label
-        ("104~", "104"),
+        ("104-", "104"),
     ],
 )
 def test_ocr_confusions_inside_numerals_are_undone(text: str, expected: str) -> None:

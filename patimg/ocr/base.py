@@ -229,18 +229,27 @@ def demote_values(labels: list[Label]) -> list[Label]:
     """
     numeric = [i for i, lb in enumerate(labels) if lb.kind == "reference" and lb.text.isdigit()]
     values: set[int] = set()
-    for axis in (0, 1):  # 0: a row (same y), 1: a column (same x)
-        for i in numeric:
-            box = labels[i].box
-            size = (box[3] - box[1]) if axis == 0 else (box[2] - box[0])
-            along = _center(box)[1 - axis]
-            line = [
-                (_center(labels[j].box)[axis], int(labels[j].text))
-                for j in numeric
-                if abs(_center(labels[j].box)[1 - axis] - along) <= 0.6 * size
-            ]
-            if _is_value_series(line):
-                values.add(i)
+    for i in numeric:
+        box = labels[i].box
+        height, width = box[3] - box[1], box[2] - box[0]
+        # A row shares its centre line; a column is aligned left, right or centred.
+        row = [
+            (_center(labels[j].box)[0], int(labels[j].text))
+            for j in numeric
+            if abs(_center(labels[j].box)[1] - _center(box)[1]) <= 0.6 * height
+        ]
+        column = [
+            (_center(labels[j].box)[1], int(labels[j].text))
+            for j in numeric
+            if min(
+                abs(labels[j].box[0] - box[0]),
+                abs(labels[j].box[2] - box[2]),
+                abs(_center(labels[j].box)[0] - _center(box)[0]),
+            )
+            <= 0.3 * width
+        ]
+        if _is_value_series(row) or _is_value_series(column):
+            values.add(i)
     for i in numeric:
         box = labels[i].box
         height = min(box[3] - box[1], box[2] - box[0])
@@ -258,3 +267,34 @@ def demote_values(labels: list[Label]) -> list[Label]:
         Label(text=lb.text, kind="other", box=lb.box, confidence=lb.confidence) if i in values else lb
         for i, lb in enumerate(labels)
     ]
+
+
+def merge_split_captions(labels: list[Label]) -> list[Label]:
+    """Join a caption the detector cut in two ("Fig." and "6" side by side) into ``FIG. 6``."""
+    import re
+
+    from patimg.signs import figure_number
+
+    merged = list(labels)
+    for i, word in enumerate(labels):
+        if word.kind != "other" or not re.fullmatch(r"(?i)fig(?:ure)?\s*\.?", word.text):
+            continue
+        height = word.box[3] - word.box[1]
+        for j, number in enumerate(labels):
+            gap = number.box[0] - word.box[2]
+            same_line = abs((number.box[1] + number.box[3]) - (word.box[1] + word.box[3])) / 2 < 0.5 * height
+            if number.kind == "reference" and same_line and -0.2 * height < gap < 1.5 * height:
+                caption = figure_number(f"FIG. {number.text}")
+                if caption:
+                    box = (
+                        word.box[0],
+                        min(word.box[1], number.box[1]),
+                        number.box[2],
+                        max(word.box[3], number.box[3]),
+                    )
+                    merged[i] = Label(
+                        f"FIG. {caption}", "figure", box, min(word.confidence, number.confidence)
+                    )
+                    merged[j] = None
+                    break
+    return [label for label in merged if label is not None]

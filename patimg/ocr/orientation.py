@@ -19,6 +19,7 @@ from patimg.ocr.base import (
     dedupe,
     demote_values,
     labels_from_read,
+    merge_split_captions,
     read_quality,
     rotate_array,
     rotate_box,
@@ -115,13 +116,45 @@ def read_glyphs(ocr: OcrBackend, native: np.ndarray, boxes: list[Box], *, dpi: f
     for box, (text, confidence) in zip(
         candidates, ocr.recognize([crop(native, b) for b in candidates]), strict=True
     ):
-        if confidence >= GLYPH_CONFIDENCE:
+        # A lone narrow glyph read as 1/I/l is as likely a piece of line as a sign.
+        narrow = (box[2] - box[0]) < 0.4 * (box[3] - box[1])
+        if confidence >= GLYPH_CONFIDENCE and not (narrow and text.strip() in {"1", "I", "l", "|"}):
             labels.extend(
                 lb
                 for lb in labels_from_read(text, confidence, box, horizontal=True)
                 if lb.kind == "reference"
             )
     return labels
+
+
+def read_as_given(ocr: OcrBackend, image: Image.Image) -> list[Label]:
+    """Every item on ``image`` as given, horizontal and vertical, boxes in its pixels.
+
+    The image is detected as given and turned a quarter turn (detectors miss vertical lines), the
+    two box sets are merged, and each box is read at the turn it reads best.
+    """
+    gray_image = to_gray(image)
+    native, boxes = detect_boxes(ocr, gray_image)
+    _, turned_boxes = detect_boxes(ocr, rotate_image(gray_image, 90))
+    turned_size = (gray_image.height, gray_image.width)
+    for box in turned_boxes:
+        back = rotate_box(box, 270, turned_size)
+        if all(_overlap(back, known) < 0.5 for known in boxes):
+            boxes.append(back)
+    labels = []
+    for box, text, confidence, turn in read_boxes(ocr, native, boxes, rotation=0):
+        if confidence >= MIN_CONFIDENCE:
+            labels.extend(labels_from_read(text, confidence, box, horizontal=turn % 180 == 0))
+    return demote_values(merge_split_captions(dedupe(labels)))
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over the smaller box."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    return width * height / min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
 
 
 def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
@@ -179,4 +212,6 @@ def read_drawing(image: Image.Image, *, ocr: OcrBackend, rotation: int | None = 
         if confidence >= MIN_CONFIDENCE:
             labels.extend(labels_from_read(text, confidence, box, horizontal=turn == 0))
     labels.extend(read_glyphs(ocr, native, boxes, dpi=_dpi(image)))
-    return DrawingText(rotation=rotation, image=upright, labels=tuple(demote_values(dedupe(labels))))
+    return DrawingText(
+        rotation=rotation, image=upright, labels=tuple(demote_values(merge_split_captions(dedupe(labels))))
+    )

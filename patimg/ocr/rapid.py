@@ -9,7 +9,6 @@ import os
 from typing import TYPE_CHECKING
 
 from patimg.errors import ModelUnavailableError
-from patimg.ocr.base import MIN_CONFIDENCE, dedupe, demote_values, labels_from_read
 from patimg.types import Box, Label
 
 if TYPE_CHECKING:
@@ -67,11 +66,6 @@ class RapidOcrBackend:
 
     def read(self, image: Image.Image) -> list[Label]:
         """Every item read on ``image`` as given; vertical labels included, boxes in its pixels."""
-        from patimg.ocr.orientation import detect_boxes, read_boxes
+        from patimg.ocr.orientation import read_as_given
 
-        native, boxes = detect_boxes(self, image)
-        labels = []
-        for box, text, confidence, turned in read_boxes(self, native, boxes, rotation=0):
-            if confidence >= MIN_CONFIDENCE:
-                labels.extend(labels_from_read(text, confidence, box, horizontal=turned % 180 == 0))
-        return demote_values(dedupe(labels))
+        return read_as_given(self, image)
