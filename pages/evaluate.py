@@ -1,0 +1,126 @@
+"""Evaluate: AP@50 per query and mAP per method on the judgments, in the shape of the paper's Table 1.
+
+Every method answers every judged query with the collection's searcher and is scored on the same pooled
+judgments (trec_eval ``map_cut.50`` through ir-measures). Exports: the qrels and one TREC run file per
+method; imports: a TREC qrels file. Upload handling for tests: an upload is kept in
+``st.session_state["qrels_upload"]`` as ``(file name, bytes)``; tests put a pair there directly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from pages.common import (
+    collection_or_stop,
+    get_collection,
+    get_searcher,
+    index_version,
+    md_escape,
+    show_error,
+)
+from patimg.judging import PAPER_TABLE_1, evaluation_table, import_qrels_bytes, qrels_text, run_text
+from patimg.judgments import JudgmentStore
+
+st.title("Evaluate methods")
+path = collection_or_stop()
+collection = get_collection(str(path))
+store = JudgmentStore(path / "judgments.sqlite")
+
+depth = int(st.sidebar.number_input("Cutoff (AP@k)", 1, 200, 50, key="eval_depth"))
+aggregate = st.sidebar.selectbox(
+    "Several annotators",
+    ["max", "majority"],
+    key="eval_aggregate",
+    format_func={"max": "relevant if anyone says so", "majority": "majority vote"}.get,
+)
+
+
+@st.cache_data(show_spinner="Running every method on the judged queries...", max_entries=8)
+def _evaluation(path_text: str, version: str, qrels_json: str, depth: int, aggregate: str):
+    # Keyed by the judgments themselves, so the table is recomputed exactly when they change.
+    del version, aggregate  # part of the cache key only
+    return evaluation_table(
+        collection, depth=depth, searcher=get_searcher(path), store=store, qrels=json.loads(qrels_json)
+    )
+
+
+qrels = store.qrels(aggregate=aggregate)
+result = None
+if not qrels:
+    st.info("No judgments yet: judge results on the Judge page, or import a qrels file below.")
+else:
+    try:
+        result = _evaluation(
+            str(path), index_version(path), json.dumps(qrels, sort_keys=True), depth, aggregate
+        )
+    except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
+        show_error(error)
+
+if result is not None:
+    meta = result.meta
+    if meta["queries"] == 0:
+        st.warning(
+            f"{meta['judged_queries']} queries are judged, but none has a relevant result yet, so no AP can "
+            "be computed (AP divides by the number of relevant results)."
+        )
+    st.subheader(f"mAP (AP@{depth}) per method")
+    st.dataframe(result.table, width="stretch")
+    st.markdown(
+        f"**{meta['queries']}** queries evaluated (of {meta['judged_queries']} judged; "
+        f"{len(meta['queries_without_relevant'])} without any relevant result are left out) · "
+        f"**{meta['judgments']}** judgments · judged pool depth **{meta['judged_pool_depth']}** "
+        f"(every method's results are judged down to that rank for every query) · "
+        f"**{meta['unjudged_not_relevant']}** of {meta['retrieved']} retrieved results were never judged and "
+        "are counted as not relevant."
+    )
+    st.caption(
+        "AP@50 is trec_eval's map_cut.50 (" + md_escape(meta.get("library", "ir_measures")) + "); "
+        "several annotators are combined as: " + md_escape(meta["aggregate"]) + ". "
+        "For context, the paper's Table 1 (Pustu-Iren et al., 2021; its own collection and judgments): "
+        + ", ".join(f"{label} {value:.3f}" for label, value in PAPER_TABLE_1.items())
+        + "."
+    )
+    if not result.per_query.empty:
+        st.subheader(f"AP@{depth} per query")
+        st.bar_chart(result.per_query, stack=False)
+        with st.expander("Per-query numbers"):
+            frame = result.per_query.copy()
+            frame.insert(0, "query", [meta["query_descriptions"].get(q, q) for q in frame.index])
+            st.dataframe(frame, width="stretch")
+
+    st.subheader("Export")
+    columns = st.columns(1 + len(result.runs))
+    columns[0].download_button(
+        "qrels", qrels_text(result.qrels).encode("utf-8"), "patimg.qrels", "text/plain", key="export_qrels"
+    )
+    for column, (name, run) in zip(columns[1:], result.runs.items(), strict=True):
+        column.download_button(
+            f"{name} run",
+            run_text(run, name=name).encode("utf-8"),
+            f"{name}.run",
+            "text/plain",
+            key=f"export_run_{name}",
+        )
+
+st.subheader("Import judgments")
+st.caption(
+    "A TREC qrels file: one line `query_id 0 figure_id grade` per judgment (grade 0 not relevant, 1 relevant)."
+)
+uploaded = st.file_uploader("qrels file", type=None, key="qrels_file")
+if uploaded is not None:
+    st.session_state["qrels_upload"] = (uploaded.name, uploaded.getvalue())
+import_as = st.text_input("Record them as annotator", value="imported", key="import_annotator")
+if st.button("Import", key="import_qrels", disabled=st.session_state.get("qrels_upload") is None):
+    name, data = st.session_state["qrels_upload"]
+    try:
+        count = import_qrels_bytes(store, data, annotator=import_as.strip(), name=name, collection=collection)
+    except Exception as error:  # noqa: BLE001 - a bad file is a message naming the line, never a traceback
+        show_error(error)
+    else:
+        st.session_state.pop("qrels_upload", None)
+        st.session_state["import_message"] = f"Imported {count} judgments from {name} as {import_as.strip()}."
+        st.rerun()
+if "import_message" in st.session_state:
+    st.success(md_escape(st.session_state.pop("import_message")))

@@ -1,0 +1,331 @@
+"""Judge: pick or make a query, then mark each result of its blind pool relevant or not relevant.
+
+The pool is the union of the top results of every method (text, visual and the four fusion rules) in an
+order that hides which method found what (:func:`patimg.judging.build_pool`). Judgments go to the
+collection's ``judgments.sqlite``: each annotator has their own, changes keep a history, and several
+annotators can judge at once.
+
+Keys: ``r`` relevant, ``n`` not relevant, ``s`` skip (a small script clicks the buttons; the buttons
+work alone). Upload handling for tests: an upload is kept in ``st.session_state["judge_upload"]`` as
+``(file name, bytes)``; ``streamlit.testing`` cannot upload files, so tests put a pair there directly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from pages.common import (
+    collection_or_stop,
+    get_collection,
+    get_searcher,
+    highlight_sign,
+    index_version,
+    md_escape,
+    patent_label,
+    show_error,
+)
+from patimg.errors import PatImgError
+from patimg.judging import (
+    NOT_RELEVANT,
+    RELEVANT,
+    build_pool,
+    create_query,
+    describe_query,
+    judging_progress,
+    next_unjudged,
+    pool_grades,
+    query_spec,
+)
+from patimg.judgments import JudgmentStore
+
+GRID_COLUMNS = 4
+GRID_PAGE = 12
+LABEL_RELEVANT, LABEL_NOT, LABEL_SKIP = "Relevant [r]", "Not relevant [n]", "Skip [s]"
+GRADE_NAMES = {RELEVANT: "relevant", NOT_RELEVANT: "not relevant", None: "not judged yet"}
+
+# Maps the keys r/n/s to clicks on the buttons above (Streamlit has no key bindings). It runs in an
+# iframe, so it reaches the page through window.parent; the listener is installed once per browser tab
+# and looks the buttons up at key time, and ignores keys typed into text fields.
+KEYBOARD_SCRIPT = """
+<script>
+const doc = window.parent.document;
+if (!doc.patimgJudgeKeys) {
+  doc.patimgJudgeKeys = true;
+  const labels = LABELS;
+  doc.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
+    const label = labels[event.key.toLowerCase()];
+    if (!label) return;
+    const button = Array.from(doc.querySelectorAll("button")).find((b) => b.innerText.trim() === label);
+    if (button) { event.preventDefault(); button.click(); }
+  });
+}
+</script>
+""".replace("LABELS", json.dumps({"r": LABEL_RELEVANT, "n": LABEL_NOT, "s": LABEL_SKIP}))
+
+st.title("Judge results")
+path = collection_or_stop()
+collection = get_collection(str(path))
+store = JudgmentStore(path / "judgments.sqlite")
+
+annotator = st.sidebar.text_input("Annotator", key="annotator", help="Your name or initials (no spaces)")
+depth = int(st.sidebar.number_input("Pool depth (per method)", 1, 200, 50, key="pool_depth"))
+annotator = annotator.strip()
+if not annotator or any(ch.isspace() for ch in annotator):
+    st.info("Enter your name in the sidebar (no spaces): judgments are kept per annotator.")
+    st.stop()
+
+
+# -- the query ---------------------------------------------------------------------------------------
+
+
+def _figure_choice() -> str | None:
+    patents = collection.patents()
+    if patents.empty:
+        st.warning("The collection has no patents yet.")
+        return None
+    labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
+    patent_id = st.selectbox("Patent", list(labels), format_func=labels.get, key="judge_patent")
+    figures = collection.figures(patent_id)
+    names = {
+        r["figure_id"]: f"{r['caption'] or r['figure_id']} ({r['n_signs']} signs)"
+        for _, r in figures.iterrows()
+    }
+    if not names:
+        st.warning("This patent has no figures.")
+        return None
+    figure_id = st.selectbox("Figure", list(names), format_func=names.get, key="judge_figure")
+    st.image(str(collection.figure_image_path(figure_id)), width=240)
+    return figure_id
+
+
+def _upload_choice() -> bytes | None:
+    uploaded = st.file_uploader(
+        "Drop a drawing (PNG, JPEG, TIFF)", type=["png", "jpg", "jpeg", "tif", "tiff"], key="judge_file"
+    )
+    if uploaded is not None:
+        st.session_state["judge_upload"] = (uploaded.name, uploaded.getvalue())
+    if st.session_state.get("judge_upload") is None:
+        return None
+    return st.session_state["judge_upload"][1]
+
+
+def _start(query_id: str) -> None:
+    st.session_state["judge_query_id"] = query_id
+    st.session_state.pop("judge_current", None)
+
+
+with st.expander("Query", expanded="judge_query_id" not in st.session_state):
+    mode = st.radio(
+        "Judge results for",
+        ["A figure of the collection", "An uploaded drawing", "A query judged before"],
+        horizontal=True,
+        key="judge_query_mode",
+    )
+    if mode == "A query judged before":
+        queries = store.list_queries()
+        if not queries:
+            st.caption("No query has been judged yet.")
+        else:
+            names = {
+                q.query_id: f"{q.query_id} — {describe_query(query_spec(store, q.query_id))}" for q in queries
+            }
+            chosen = st.selectbox("Query", list(names), format_func=names.get, key="judge_existing")
+            if st.button("Judge this query", type="primary", key="continue_query"):
+                _start(chosen)
+    else:
+        figure_id = _figure_choice() if mode == "A figure of the collection" else None
+        image_bytes = _upload_choice() if mode == "An uploaded drawing" else None
+        text = st.text_input("Optional text", key="judge_text")
+        if st.button("Judge this query", type="primary", key="start_query"):
+            try:
+                _start(
+                    create_query(
+                        store, figure_id=figure_id, image_bytes=image_bytes, text=text, collection=collection
+                    )
+                )
+            except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
+                show_error(error)
+
+query_id = st.session_state.get("judge_query_id")
+if not query_id:
+    st.stop()
+try:
+    spec = query_spec(store, query_id, figure_ids=None)
+except PatImgError as error:
+    show_error(error)
+    st.stop()
+
+pools = st.session_state.setdefault("judge_pools", {})
+pool_key = (str(path), index_version(path), query_id, depth)
+if pool_key not in pools:
+    try:
+        with st.spinner("Running every method on the query..."):
+            pools[pool_key] = build_pool(
+                get_searcher(path), spec, depth=depth, store=store, user=annotator, query_id=query_id
+            )
+    except Exception as error:  # noqa: BLE001
+        show_error(error)
+        st.stop()
+pool = pools[pool_key]
+if not pool:
+    st.warning("No method returned anything for this query.")
+    st.stop()
+
+
+# -- judging -------------------------------------------------------------------------------------------
+
+
+def _judge(figure_id: str, grade: int, advance: bool) -> None:
+    store.judge(query_id, figure_id, grade, annotator=annotator)
+    if advance:
+        st.session_state["judge_current"] = (
+            next_unjudged(store, query_id, pool, annotator=annotator, after=figure_id) or figure_id
+        )
+
+
+def _skip(figure_id: str) -> None:
+    following = next_unjudged(store, query_id, pool, annotator=annotator, after=figure_id)
+    st.session_state["judge_current"] = following or pool[(pool.index(figure_id) + 1) % len(pool)]
+
+
+def _move(figure_id: str, step: int) -> None:
+    st.session_state["judge_current"] = pool[(pool.index(figure_id) + step) % len(pool)]
+
+
+def _open(figure_id: str) -> None:
+    st.session_state["judge_current"] = figure_id
+    st.session_state["judge_view"] = "One at a time"
+
+
+def _signs_and_sentences(figure_id: str, *, key: str) -> None:
+    """The figure's reference signs with the description sentences that use them (what annotators read)."""
+    figure = collection.figure(figure_id)
+    links = collection.links(figure_id)
+    linked = [lk for lk in links if lk.sentence_indexes]
+    with st.expander(
+        f"Reference signs ({len(links)}) and sentences ({len(linked)} signs linked)", expanded=False
+    ):
+        if not links:
+            st.caption("No reference signs were read on this figure.")
+        for link in links:
+            if not link.sentence_indexes:
+                st.markdown(f"**{md_escape(link.sign)}** :gray[unlinked]")
+                continue
+            st.markdown(f"**{md_escape(link.sign)}** — *{md_escape(link.term or 'no term')}*")
+            for sentence in collection.sentences(figure.patent_id, link.sentence_indexes[:3]):
+                st.markdown("• " + highlight_sign(sentence.text, link.sign))
+
+
+def _figure_image(figure_id: str):
+    from patimg.figures import load_drawing, render_labels
+
+    image = load_drawing(collection.figure_image_path(figure_id), name=figure_id)
+    return render_labels(image, collection.labels(figure_id))
+
+
+def _show_query() -> None:
+    st.markdown("**Query**")
+    st.caption(md_escape(f"{query_id}: {describe_query(spec)}"))
+    try:
+        if spec.figure_id:
+            st.image(_figure_image(spec.figure_id), width="stretch")
+            _signs_and_sentences(spec.figure_id, key="query")
+        elif spec.image_path:
+            from patimg.figures import load_drawing
+
+            st.image(load_drawing(spec.image_path, name="query drawing"), width="stretch")
+    except Exception as error:  # noqa: BLE001 - a broken image must not break the page
+        show_error(error)
+    if spec.text:
+        st.markdown("Text: " + md_escape(spec.text))
+
+
+judged, total = judging_progress(store, query_id, pool, annotator=annotator)
+st.progress(judged / total, text=f"{judged} / {total} judged by {md_escape(annotator)}")
+if judged == total:
+    st.success(
+        f"You have judged all {total} results of this query. Change any of them below, or see Evaluate."
+    )
+
+view = st.radio("View", ["One at a time", "Grid"], horizontal=True, key="judge_view")
+grades = pool_grades(store, query_id, pool, annotator=annotator)
+
+if view == "One at a time":
+    current = st.session_state.get("judge_current")
+    if current not in pool:
+        current = next_unjudged(store, query_id, pool, annotator=annotator) or pool[0]
+        st.session_state["judge_current"] = current
+    figure = collection.figure(current)
+    patent = collection.patent(figure.patent_id)
+    history = store.history(query_id, current)
+    own = [h for h in history if h.annotator == annotator]
+
+    buttons = st.columns([2, 2, 1.4, 1.4, 1.4, 3])
+    buttons[0].button(
+        LABEL_RELEVANT, type="primary", key="judge_relevant", on_click=_judge, args=(current, RELEVANT, True)
+    )
+    buttons[1].button(
+        LABEL_NOT, key="judge_not_relevant", on_click=_judge, args=(current, NOT_RELEVANT, True)
+    )
+    buttons[2].button(LABEL_SKIP, key="judge_skip", on_click=_skip, args=(current,))
+    buttons[3].button("◀ Previous", key="judge_previous", on_click=_move, args=(current, -1))
+    buttons[4].button("Next ▶", key="judge_next", on_click=_move, args=(current, 1))
+    buttons[5].caption("Keys: r relevant · n not relevant · s skip")
+    components.html(KEYBOARD_SCRIPT, height=0)
+
+    left, right = st.columns(2)
+    with left:
+        _show_query()
+    with right:
+        st.markdown(
+            f"**Result {pool.index(current) + 1} of {total}** · your judgment: **{GRADE_NAMES.get(grades[current], grades[current])}**"
+        )
+        if len(own) > 1:
+            st.caption(f"You changed this judgment {len(own) - 1} time(s); the history is kept.")
+        st.caption(md_escape(f"{figure.patent_id} · {figure.caption or current} · {patent.title}"))
+        try:
+            st.image(_figure_image(current), width="stretch")
+        except Exception as error:  # noqa: BLE001
+            show_error(error)
+        _signs_and_sentences(current, key="result")
+else:
+    pages = max(1, -(-total // GRID_PAGE))
+    page = int(st.number_input(f"Page (1-{pages})", 1, pages, 1, key="judge_grid_page")) - 1
+    with st.expander("Query", expanded=False):
+        _show_query()
+    shown = pool[page * GRID_PAGE : (page + 1) * GRID_PAGE]
+    for start in range(0, len(shown), GRID_COLUMNS):
+        for column, figure_id in zip(
+            st.columns(GRID_COLUMNS), shown[start : start + GRID_COLUMNS], strict=False
+        ):
+            with column:
+                st.image(str(collection.figure_image_path(figure_id)), width="stretch")
+                figure = collection.figure(figure_id)
+                st.caption(md_escape(f"{figure.patent_id} · {figure.caption or figure_id}"))
+                st.markdown(f"*{GRADE_NAMES.get(grades[figure_id], grades[figure_id])}*")
+                a, b, c = st.columns(3)
+                a.button(
+                    "✓",
+                    key=f"grid-rel-{figure_id}",
+                    help="relevant",
+                    on_click=_judge,
+                    args=(figure_id, RELEVANT, False),
+                )
+                b.button(
+                    "✗",
+                    key=f"grid-not-{figure_id}",
+                    help="not relevant",
+                    on_click=_judge,
+                    args=(figure_id, NOT_RELEVANT, False),
+                )
+                c.button("Open", key=f"grid-open-{figure_id}", on_click=_open, args=(figure_id,))
+
+others = {j.annotator for j in store.judgments(query_id) if j.annotator != annotator}
+if others:
+    st.caption(md_escape(f"Also judged by: {', '.join(sorted(others))}"))
