@@ -1,0 +1,201 @@
+"""The Judge and Evaluate pages driven headless with ``streamlit.testing`` on a copy of the demo collection.
+
+Each test works on its own copy of the demo collection (built once per session by ``tests.appdemo``), so
+judgments made here never leak into other tests. ``AppTest`` cannot upload files: the Evaluate page keeps
+an upload in ``st.session_state["qrels_upload"]`` as ``(file name, bytes)``, so tests put a pair there.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.appdemo import demo_collection
+
+pytestmark = pytest.mark.slow
+
+streamlit_testing = pytest.importorskip("streamlit.testing.v1")
+AppTest = streamlit_testing.AppTest
+
+TIMEOUT = 600  # seconds; the first pool loads the encoders and runs six searches
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def collection_path(tmp_path_factory, tmp_path: Path, monkeypatch) -> Path:
+    copy = tmp_path / "demo"
+    shutil.copytree(
+        demo_collection(tmp_path_factory), copy, ignore=shutil.ignore_patterns("judgments.sqlite*")
+    )
+    monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
+    return copy
+
+
+def _page(name: str) -> AppTest:
+    return AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+
+
+def _progress(at: AppTest) -> tuple[int, int]:
+    """``(judged, total)`` read from the progress bar's text ``"3 / 17 judged by ann"``."""
+    texts = [element.proto.text for element in at.get("progress")]
+    assert texts, "no progress bar on the page"
+    match = re.match(r"(\d+) / (\d+) judged", texts[0])
+    assert match, texts
+    return int(match.group(1)), int(match.group(2))
+
+
+def _start_judging(at: AppTest, patent_id: str) -> AppTest:
+    at.sidebar.text_input(key="annotator").set_value("ann").run()
+    at.selectbox(key="judge_patent").set_value(patent_id).run()
+    at.button(key="start_query").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _store(path: Path):
+    from patimg.judgments import JudgmentStore
+
+    return JudgmentStore(path / "judgments.sqlite")
+
+
+def test_the_judge_page_asks_for_an_annotator_first(collection_path: Path) -> None:
+    at = _page("judge").run()
+    assert not at.exception
+    assert any("name in the sidebar" in info.value for info in at.info)
+    at.sidebar.text_input(key="annotator").set_value("two words").run()
+    assert any("no spaces" in info.value for info in at.info)
+
+
+def test_judging_a_figure_query_one_result_at_a_time(collection_path: Path) -> None:
+    from patimg.collection import Collection
+
+    collection = Collection.open(collection_path)
+    patent_id = collection.patent_records()[0].patent_id
+    at = _start_judging(_page("judge").run(), patent_id)
+    query_id = at.session_state["judge_query_id"]
+    query_figure = at.session_state["judge_figure"]
+    judged, total = _progress(at)
+    assert judged == 0 and total > 3
+    assert any(e.label.startswith("Reference signs") for e in at.expander)  # numerals + sentences at hand
+
+    first = at.session_state["judge_current"]
+    at.button(key="judge_relevant").click().run()
+    assert _progress(at) == (1, total)
+    second = at.session_state["judge_current"]
+    assert second != first
+    at.button(key="judge_not_relevant").click().run()
+    assert _progress(at) == (2, total)
+    third = at.session_state["judge_current"]
+    at.button(key="judge_skip").click().run()
+    assert _progress(at) == (2, total)  # skipping judges nothing
+    assert at.session_state["judge_current"] not in {first, second, third}
+
+    store = _store(collection_path)
+    assert store.qrels() == {query_id: {first: 1, second: 0}}
+    assert store.get_query(query_id).figure_id == query_figure
+    assert len(store.search_log(query_id=query_id, user="ann")) == 6  # one search per method, logged
+
+    # Go back to the first result and change the judgment: the grade changes, the history keeps both.
+    at.session_state["judge_current"] = first
+    at.run()
+    at.button(key="judge_not_relevant").click().run()
+    assert not at.exception
+    assert store.qrels()[query_id][first] == 0
+    assert [h.grade for h in store.history(query_id, first)] == [1, 0]
+    assert _progress(at) == (2, total)
+
+    # The grid judges in place.
+    at.radio(key="judge_view").set_value("Grid").run()
+    pool = next(iter(at.session_state["judge_pools"].values()))
+    unjudged = [fid for fid in pool if fid not in {first, second}][:2]
+    at.button(key=f"grid-rel-{unjudged[0]}").click().run()
+    at.button(key=f"grid-not-{unjudged[1]}").click().run()
+    assert not at.exception
+    assert _progress(at) == (4, total)
+    assert store.qrels()[query_id][unjudged[0]] == 1
+
+
+def test_two_annotators_keep_their_own_judgments(collection_path: Path) -> None:
+    from patimg.collection import Collection
+
+    patent_id = Collection.open(collection_path).patent_records()[1].patent_id
+    ann = _start_judging(_page("judge").run(), patent_id)
+    bob = _page("judge").run()
+    bob.sidebar.text_input(key="annotator").set_value("bob").run()
+    bob.selectbox(key="judge_patent").set_value(patent_id).run()
+    bob.button(key="start_query").click().run()
+    ann.button(key="judge_relevant").click().run()
+    bob.button(key="judge_not_relevant").click().run()
+    bob.button(key="judge_not_relevant").click().run()
+    assert _progress(ann)[0] == 1
+    assert _progress(bob)[0] == 2
+    judgments = _store(collection_path).judgments()
+    assert sorted(j.annotator for j in judgments) == ["ann", "bob", "bob"]
+
+
+def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(collection_path: Path) -> None:
+    from patimg.collection import Collection
+
+    evaluate = _page("evaluate").run()
+    assert not evaluate.exception
+    assert any("No judgments yet" in info.value for info in evaluate.info)
+
+    patent_id = Collection.open(collection_path).patent_records()[0].patent_id
+    judge = _start_judging(_page("judge").run(), patent_id)
+    for _ in range(3):
+        judge.button(key="judge_not_relevant").click().run()
+    evaluate.run()
+    assert not evaluate.exception
+    assert any("none has a relevant result" in w.value for w in evaluate.warning)
+
+    judge.button(key="judge_relevant").click().run()
+    judge.button(key="judge_not_relevant").click().run()
+    evaluate.run()
+    assert not evaluate.exception and not evaluate.error, [e.value for e in evaluate.error]
+    table = evaluate.dataframe[0].value
+    assert list(table.index[:4]) == ["textual", "visual", "re-ranking max", "re-ranking avg"]
+    before = table["mAP (AP@50)"].tolist()
+    summary = next(m.value for m in evaluate.markdown if "queries evaluated" in m.value)
+    assert summary.startswith("**1** queries evaluated")
+    assert "counted as not relevant" in summary
+    assert any("0.715" in c.value for c in evaluate.caption)  # the paper's numbers for context
+    assert any(b.proto.label == "qrels" for b in evaluate.get("download_button"))
+    assert len(evaluate.get("download_button")) == 1 + 6  # qrels + one run per method
+
+    # Mark everything left relevant: the table changes.
+    judged, total = _progress(judge)
+    for _ in range(total - judged):
+        judge.button(key="judge_relevant").click().run()
+    assert _progress(judge) == (total, total)
+    evaluate.run()
+    after = evaluate.dataframe[0].value["mAP (AP@50)"].tolist()
+    assert after != before
+
+
+def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path) -> None:
+    from patimg.collection import Collection
+
+    figures = [f.figure_id for f in Collection.open(collection_path).figure_records()]
+    at = _page("evaluate")
+    at.session_state["qrels_upload"] = (
+        "bad.qrels",
+        f"{figures[0]} 0 {figures[1]} 1\nthis line is wrong\n".encode(),
+    )
+    at.run()
+    at.button(key="import_qrels").click().run()
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith("bad.qrels:2:")
+    assert _store(collection_path).qrels() == {}
+
+    # A good file is imported and scored (a figure id is a valid query id).
+    good = f"{figures[0]} 0 {figures[1]} 1\n{figures[0]} 0 {figures[2]} 0\n".encode()
+    at.session_state["qrels_upload"] = ("good.qrels", good)
+    at.button(key="import_qrels").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _store(collection_path).qrels() == {figures[0]: {figures[1]: 1, figures[2]: 0}}
+    assert any("Imported 2 judgments" in s.value for s in at.success)
+    assert at.dataframe
