@@ -52,7 +52,9 @@ def design_patent_views(root: Path) -> dict[str, list[Path]]:
     for folder in sorted(Path(root).iterdir()):
         if not folder.is_dir():
             continue
-        sheets = sorted(p for p in folder.iterdir() if p.suffix.upper() in (".TIF", ".TIFF", ".PNG") and "-D" in p.stem)
+        sheets = sorted(
+            p for p in folder.iterdir() if p.suffix.upper() in (".TIF", ".TIFF", ".PNG") and "-D" in p.stem
+        )
         sheets = [p for p in sheets if not p.stem.endswith("-D00000")]
         if sheets:
             views[folder.name] = sheets
@@ -71,17 +73,31 @@ class Method:
     note: str = ""
 
 
-_BASE = FeatureParams()
+SHIPPED = FeatureParams()  # keypoint SIFT, 1024 px, anti-aliased strokes, up to 3000 keypoints
+DENSE = FeatureParams(size=384, stroke_px=2.0, sampling="dense", transforms="d4")
 METHODS: dict[str, Method] = {
-    "thumb32": Method("thumb", note="content-cropped, padded 32x32 thumbnail"),
-    "hog256": Method("hog", note="HOG on the 256-px prepared drawing"),
-    "vlad64-upright": Method("vlad", replace(_BASE, transforms="none"), note="dense RootSIFT, no copies"),
-    "vlad64-mirror": Method("vlad", replace(_BASE, transforms="mirror"), note="+ mirrored copy"),
-    "vlad64-d4": Method("vlad", _BASE, note="+ 8 rotated/mirrored copies (shipped)"),
-    "vlad64-d4-aa": Method("vlad", replace(_BASE, stroke_px=None), note="anti-aliased strokes"),
-    "vlad64-d4-pca64": Method("vlad", _BASE, pca_dim=64, note="PCA-whitened local descriptors to 64"),
-    "vlad128-d4": Method("vlad", _BASE, clusters=128),
-    "vlad64-d4+qe": Method("vlad", _BASE, qe_top=3, note="+ alpha query expansion (top 3)"),
+    "thumb32": Method("thumb", note="content-cropped, padded 32x32 thumbnail, cosine"),
+    "hog256": Method("hog", note="HOG (9 bins, 16-px cells) of the 256-px prepared drawing"),
+    "dense-d4-384": Method("vlad", DENSE, note="dense RootSIFT (24+48 px, step 8), 8 dihedral copies pooled"),
+    "dense-d4-384+qe": Method("vlad", DENSE, qe_top=3, note="same + alpha query expansion"),
+    "kp-512-s2": Method(
+        "vlad",
+        replace(SHIPPED, size=512, stroke_px=2.0, max_keypoints=1500),
+        note="keypoint SIFT, 2-px strokes",
+    ),
+    "kp-512-s2-mirror": Method(
+        "vlad",
+        replace(SHIPPED, size=512, stroke_px=2.0, max_keypoints=1500, transforms="mirror"),
+        note="+ mirrored copy",
+    ),
+    "kp-768-s2": Method(
+        "vlad", replace(SHIPPED, size=768, stroke_px=2.0), note="keypoint SIFT, 2-px strokes"
+    ),
+    "kp-1024": Method("vlad", SHIPPED, note="keypoint SIFT, anti-aliased strokes (shipped)"),
+    "kp-1024-k128": Method("vlad", SHIPPED, clusters=128, note="VLAD-128"),
+    "kp-1024-pca64": Method("vlad", SHIPPED, pca_dim=64, note="PCA-whitened local descriptors (64-d)"),
+    "kp-1024+qe": Method("vlad", SHIPPED, qe_top=3, note="+ alpha query expansion (top 3, alpha 3)"),
+    "kp-1024-mirror": Method("vlad", replace(SHIPPED, transforms="mirror"), note="+ mirrored copy"),
 }
 
 
@@ -96,6 +112,9 @@ class FeatureCache:
         key = hashlib.sha1(json.dumps(params.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
         target = self.folder / key / f"{path.stem}.npy" if self.folder else None
         if target is not None and target.exists():
+            timing = target.with_suffix(".seconds")
+            if timing.exists():  # extraction time measured when the cache entry was made
+                self.seconds.append(float(timing.read_text()))
             return np.load(target)
         started = time.perf_counter()
         with Image.open(path) as image:
@@ -105,6 +124,7 @@ class FeatureCache:
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             np.save(target, values)
+            target.with_suffix(".seconds").write_text(f"{self.seconds[-1]:.6f}")
         return values
 
 
@@ -150,7 +170,9 @@ def rank_and_score(ids: list[str], patents: list[str], vectors: np.ndarray, quer
         # Strictly decreasing scores so ir_measures keeps exactly this (tie-broken) order.
         run += [ir_measures.ScoredDoc(fig, doc, float(50 - r)) for r, doc in enumerate(ranked)]
         hits = np.cumsum([doc in relevant for doc in ranked])
-        own_ap[fig] = sum(hits[r] / (r + 1) for r, doc in enumerate(ranked) if doc in relevant) / len(relevant)
+        own_ap[fig] = sum(hits[r] / (r + 1) for r, doc in enumerate(ranked) if doc in relevant) / len(
+            relevant
+        )
     measures = [ir_measures.AP @ 50, ir_measures.P @ 1]
     per_query = {m.query_id: m.value for m in ir_measures.iter_calc([ir_measures.AP @ 50], qrels, run)}
     assert all(abs(per_query[q] - own_ap[q]) < 1e-9 for q in own_ap), "ir_measures AP@50 != map_cut.50"
@@ -160,7 +182,9 @@ def rank_and_score(ids: list[str], patents: list[str], vectors: np.ndarray, quer
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: " + ",".join(METHODS))
     parser.add_argument("--cache", type=Path, default=None, help="folder caching local descriptors")
@@ -183,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
         if method.kind == "vlad":
             key = (method.params, method.clusters, method.pca_dim)
             if key not in codebooks:
-                train = np.concatenate([cache.descriptors(p, method.params) for p in training]).astype(np.float32)
+                train = np.concatenate([cache.descriptors(p, method.params) for p in training]).astype(
+                    np.float32
+                )
                 codebooks[key] = learn_codebook(
                     train, params=method.params, clusters=method.clusters, pca_dim=method.pca_dim
                 )
@@ -197,18 +223,30 @@ def main(argv: list[str] | None = None) -> None:
         if method.qe_top:
             # Expand each query with its nearest OTHER views (the query itself is masked out).
             queries = np.stack(
-                [query_expansion(np.delete(vectors, i, 0), vectors[i : i + 1], top=method.qe_top)[0] for i in range(len(ids))]
+                [
+                    query_expansion(np.delete(vectors, i, 0), vectors[i : i + 1], top=method.qe_top)[0]
+                    for i in range(len(ids))
+                ]
             )
         scores = rank_and_score(ids, patents, vectors, queries)
-        per_image = (np.mean(cache.seconds) if cache.seconds else (time.perf_counter() - started) / len(paths))
-        results.append({"method": name, "dim": dim, **scores, "sec_per_image": per_image, "note": method.note})
+        per_image = np.mean(cache.seconds) if cache.seconds else (time.perf_counter() - started) / len(paths)
+        results.append(
+            {"method": name, "dim": dim, **scores, "sec_per_image": per_image, "note": method.note}
+        )
         print(f"{name:18s} mAP@50 {scores['map50']:.3f}  P@1 {scores['p1']:.3f}", file=sys.stderr, flush=True)
-    print(f"\n{len(paths)} views of {len(views)} design patents, {results[0]['queries']} queries; "
-          "codebook learnt on utility/EP/2020-design drawings (no evaluated patent)\n")
+    print(
+        f"\n{len(paths)} views of {len(views)} design patents, {results[0]['queries']} queries; "
+        "codebook learnt on utility/EP/2020-design drawings (no evaluated patent)\n"
+    )
     print("| method | dim | mAP@50 | P@1 | s/image | note |\n|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['method']} | {r['dim']} | {r['map50']:.3f} | {r['p1']:.3f} | {r['sec_per_image']:.3f} | {r['note']} |")
-    print("\ncommand: python " + " ".join([Path(sys.argv[0]).as_posix(), *(argv if argv is not None else sys.argv[1:])]))
+        print(
+            f"| {r['method']} | {r['dim']} | {r['map50']:.3f} | {r['p1']:.3f} | {r['sec_per_image']:.3f} | {r['note']} |"
+        )
+    print(
+        "\ncommand: python "
+        + " ".join([Path(sys.argv[0]).as_posix(), *(argv if argv is not None else sys.argv[1:])])
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -45,7 +45,9 @@ def training_drawings(data_root: Path) -> list[Path]:
         Sorted paths.
     """
     root = Path(data_root)
-    paths = [p for p in (root / "patents" / "us-grants").glob("*/*-D0*.TIF") if not p.stem.endswith("-D00000")]
+    paths = [
+        p for p in (root / "patents" / "us-grants").glob("*/*-D0*.TIF") if not p.stem.endswith("-D00000")
+    ]
     paths += list((root / "patents" / "ep").glob("*/img*.tif"))
     paths += list((root / "sheets" / "design-fig-labels" / "images").glob("*.png"))
     return sorted(paths)
@@ -63,7 +65,9 @@ def training_descriptors(paths: list[Path], params: FeatureParams) -> np.ndarray
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: learn and write the shipped codebook."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=REPO / "patimg" / "assets" / "drawing_codebook_v1.npz")
     parser.add_argument("--clusters", type=int, default=SHIPPED_CLUSTERS)

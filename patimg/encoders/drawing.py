@@ -71,10 +71,16 @@ class DrawingDescriptorEncoder:
             "name": self.name,
             "weights": self.codebook.sha256,
             "dim": self.dim,
-            "versions": {"opencv": cv2.__version__, "numpy": np.__version__, "scikit-learn": sklearn.__version__},
+            "versions": {
+                "opencv": cv2.__version__,
+                "numpy": np.__version__,
+                "scikit-learn": sklearn.__version__,
+            },
             "codebook": self.codebook_path.name,
             "clusters": int(self.codebook.centroids.shape[0]),
-            "pca_dim": None if self.codebook.pca_projection is None else int(self.codebook.pca_projection.shape[1]),
+            "pca_dim": None
+            if self.codebook.pca_projection is None
+            else int(self.codebook.pca_projection.shape[1]),
             "features": self.params.to_dict(),
             "blank_image": "zero vector",
         }

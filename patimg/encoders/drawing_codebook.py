@@ -150,7 +150,9 @@ def vlad(descriptors: np.ndarray, codebook: Codebook, *, power: float = 0.5) -> 
         return out.ravel()
     projected = codebook.project(descriptors)
     distances = (
-        (projected * projected).sum(1, keepdims=True) - 2 * projected @ centroids.T + (centroids * centroids).sum(1)
+        (projected * projected).sum(1, keepdims=True)
+        - 2 * projected @ centroids.T
+        + (centroids * centroids).sum(1)
     )
     nearest = np.argmin(distances, axis=1)
     np.add.at(out, nearest, projected)
