@@ -40,9 +40,14 @@ aggregate = st.sidebar.selectbox(
 @st.cache_data(show_spinner="Running every method on the judged queries...", max_entries=8)
 def _evaluation(path_text: str, version: str, qrels_json: str, depth: int, aggregate: str):
     # Keyed by the judgments themselves, so the table is recomputed exactly when they change.
-    del version, aggregate  # part of the cache key only
+    del version  # part of the cache key only: a rebuilt index gives other runs
     return evaluation_table(
-        collection, depth=depth, searcher=get_searcher(path), store=store, qrels=json.loads(qrels_json)
+        collection,
+        depth=depth,
+        searcher=get_searcher(path),
+        store=store,
+        qrels=json.loads(qrels_json),
+        aggregate=aggregate,
     )
 
 
@@ -66,7 +71,15 @@ if result is not None:
             "be computed (AP divides by the number of relevant results)."
         )
     st.subheader(f"mAP (AP@{depth}) per method")
-    st.dataframe(result.table, width="stretch")
+    number = st.column_config.NumberColumn(format="%.3f")
+    shown = result.table.copy()
+    if "paper (mAP)" in shown:  # the paper has no rrf/weighted rows: a dash, not "None"
+        shown["paper (mAP)"] = [f"{v:.3f}" if v == v else "–" for v in shown["paper (mAP)"]]
+    st.dataframe(
+        shown,
+        width="stretch",
+        column_config={f"mAP (AP@{depth})": number, "P@1": number},
+    )
     st.markdown(
         f"**{meta['queries']}** queries evaluated (of {meta['judged_queries']} judged; "
         f"{len(meta['queries_without_relevant'])} without any relevant result are left out) · "
@@ -77,7 +90,9 @@ if result is not None:
     )
     st.caption(
         "AP@50 is trec_eval's map_cut.50 (" + md_escape(meta.get("library", "ir_measures")) + "); "
-        "several annotators are combined as: " + md_escape(meta["aggregate"]) + ". "
+        "several annotators' judgments are combined as: "
+        + md_escape({"max": "relevant if anyone says so", "majority": "majority vote"}[meta["aggregate"]])
+        + ". "
         "For context, the paper's Table 1 (Pustu-Iren et al., 2021; its own collection and judgments): "
         + ", ".join(f"{label} {value:.3f}" for label, value in PAPER_TABLE_1.items())
         + "."

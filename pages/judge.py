@@ -41,10 +41,14 @@ from patimg.judging import (
 )
 from patimg.judgments import JudgmentStore
 
-GRID_COLUMNS = 4
+GRID_COLUMNS = 3
 GRID_PAGE = 12
 LABEL_RELEVANT, LABEL_NOT, LABEL_SKIP = "Relevant [r]", "Not relevant [n]", "Skip [s]"
-GRADE_NAMES = {RELEVANT: "relevant", NOT_RELEVANT: "not relevant", None: "not judged yet"}
+GRADE_BADGES = {
+    RELEVANT: ":green-badge[relevant]",
+    NOT_RELEVANT: ":red-badge[not relevant]",
+    None: ":gray-badge[not judged yet]",
+}
 
 # Maps the keys r/n/s to clicks on the buttons above (Streamlit has no key bindings). It runs in an
 # iframe, so it reaches the page through window.parent; the listener is installed once per browser tab
@@ -73,7 +77,11 @@ path = collection_or_stop()
 collection = get_collection(str(path))
 store = JudgmentStore(path / "judgments.sqlite")
 
+# The widget's value is dropped when another page runs; a plain session key keeps the name across pages.
+if "annotator" not in st.session_state and st.session_state.get("annotator_name"):
+    st.session_state["annotator"] = st.session_state["annotator_name"]
 annotator = st.sidebar.text_input("Annotator", key="annotator", help="Your name or initials (no spaces)")
+st.session_state["annotator_name"] = annotator
 depth = int(st.sidebar.number_input("Pool depth (per method)", 1, 200, 50, key="pool_depth"))
 annotator = annotator.strip()
 if not annotator or any(ch.isspace() for ch in annotator):
@@ -118,9 +126,10 @@ def _upload_choice() -> bytes | None:
 def _start(query_id: str) -> None:
     st.session_state["judge_query_id"] = query_id
     st.session_state.pop("judge_current", None)
+    st.rerun()  # redraw with the query chooser folded away
 
 
-with st.expander("Query", expanded="judge_query_id" not in st.session_state):
+with st.expander("Choose a query", expanded="judge_query_id" not in st.session_state):
     mode = st.radio(
         "Judge results for",
         ["A figure of the collection", "An uploaded drawing", "A query judged before"],
@@ -144,13 +153,13 @@ with st.expander("Query", expanded="judge_query_id" not in st.session_state):
         text = st.text_input("Optional text", key="judge_text")
         if st.button("Judge this query", type="primary", key="start_query"):
             try:
-                _start(
-                    create_query(
-                        store, figure_id=figure_id, image_bytes=image_bytes, text=text, collection=collection
-                    )
+                new_query = create_query(
+                    store, figure_id=figure_id, image_bytes=image_bytes, text=text, collection=collection
                 )
             except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
                 show_error(error)
+            else:
+                _start(new_query)
 
 query_id = st.session_state.get("judge_query_id")
 if not query_id:
@@ -203,7 +212,11 @@ def _open(figure_id: str) -> None:
     st.session_state["judge_view"] = "One at a time"
 
 
-def _signs_and_sentences(figure_id: str, *, key: str) -> None:
+def _badge(grade: int | None) -> str:
+    return GRADE_BADGES.get(grade, f":blue-badge[grade {grade}]")
+
+
+def _signs_and_sentences(figure_id: str) -> None:
     """The figure's reference signs with the description sentences that use them (what annotators read)."""
     figure = collection.figure(figure_id)
     links = collection.links(figure_id)
@@ -235,7 +248,7 @@ def _show_query() -> None:
     try:
         if spec.figure_id:
             st.image(_figure_image(spec.figure_id), width="stretch")
-            _signs_and_sentences(spec.figure_id, key="query")
+            _signs_and_sentences(spec.figure_id)
         elif spec.image_path:
             from patimg.figures import load_drawing
 
@@ -266,17 +279,19 @@ if view == "One at a time":
     history = store.history(query_id, current)
     own = [h for h in history if h.annotator == annotator]
 
-    buttons = st.columns([2, 2, 1.4, 1.4, 1.4, 3])
-    buttons[0].button(
-        LABEL_RELEVANT, type="primary", key="judge_relevant", on_click=_judge, args=(current, RELEVANT, True)
-    )
-    buttons[1].button(
-        LABEL_NOT, key="judge_not_relevant", on_click=_judge, args=(current, NOT_RELEVANT, True)
-    )
-    buttons[2].button(LABEL_SKIP, key="judge_skip", on_click=_skip, args=(current,))
-    buttons[3].button("◀ Previous", key="judge_previous", on_click=_move, args=(current, -1))
-    buttons[4].button("Next ▶", key="judge_next", on_click=_move, args=(current, 1))
-    buttons[5].caption("Keys: r relevant · n not relevant · s skip")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(
+            LABEL_RELEVANT,
+            type="primary",
+            key="judge_relevant",
+            on_click=_judge,
+            args=(current, RELEVANT, True),
+        )
+        st.button(LABEL_NOT, key="judge_not_relevant", on_click=_judge, args=(current, NOT_RELEVANT, True))
+        st.button(LABEL_SKIP, key="judge_skip", on_click=_skip, args=(current,))
+        st.button("◀ Previous", key="judge_previous", on_click=_move, args=(current, -1))
+        st.button("Next ▶", key="judge_next", on_click=_move, args=(current, 1))
+        st.caption("Keys: r relevant · n not relevant · s skip")
     components.html(KEYBOARD_SCRIPT, height=0)
 
     left, right = st.columns(2)
@@ -284,7 +299,7 @@ if view == "One at a time":
         _show_query()
     with right:
         st.markdown(
-            f"**Result {pool.index(current) + 1} of {total}** · your judgment: **{GRADE_NAMES.get(grades[current], grades[current])}**"
+            f"**Result {pool.index(current) + 1} of {total}** · your judgment: {_badge(grades[current])}"
         )
         if len(own) > 1:
             st.caption(f"You changed this judgment {len(own) - 1} time(s); the history is kept.")
@@ -293,38 +308,46 @@ if view == "One at a time":
             st.image(_figure_image(current), width="stretch")
         except Exception as error:  # noqa: BLE001
             show_error(error)
-        _signs_and_sentences(current, key="result")
+        _signs_and_sentences(current)
 else:
     pages = max(1, -(-total // GRID_PAGE))
     page = int(st.number_input(f"Page (1-{pages})", 1, pages, 1, key="judge_grid_page")) - 1
-    with st.expander("Query", expanded=False):
-        _show_query()
     shown = pool[page * GRID_PAGE : (page + 1) * GRID_PAGE]
-    for start in range(0, len(shown), GRID_COLUMNS):
-        for column, figure_id in zip(
-            st.columns(GRID_COLUMNS), shown[start : start + GRID_COLUMNS], strict=False
-        ):
-            with column:
-                st.image(str(collection.figure_image_path(figure_id)), width="stretch")
-                figure = collection.figure(figure_id)
-                st.caption(md_escape(f"{figure.patent_id} · {figure.caption or figure_id}"))
-                st.markdown(f"*{GRADE_NAMES.get(grades[figure_id], grades[figure_id])}*")
-                a, b, c = st.columns(3)
-                a.button(
-                    "✓",
-                    key=f"grid-rel-{figure_id}",
-                    help="relevant",
-                    on_click=_judge,
-                    args=(figure_id, RELEVANT, False),
-                )
-                b.button(
-                    "✗",
-                    key=f"grid-not-{figure_id}",
-                    help="not relevant",
-                    on_click=_judge,
-                    args=(figure_id, NOT_RELEVANT, False),
-                )
-                c.button("Open", key=f"grid-open-{figure_id}", on_click=_open, args=(figure_id,))
+    query_col, grid_col = st.columns([1, 3])
+    with query_col:
+        _show_query()
+    with grid_col:
+        for start in range(0, len(shown), GRID_COLUMNS):
+            for column, figure_id in zip(
+                st.columns(GRID_COLUMNS), shown[start : start + GRID_COLUMNS], strict=False
+            ):
+                with column:
+                    figure = collection.figure(figure_id)
+                    st.image(str(collection.figure_image_path(figure_id)), width="stretch")
+                    st.caption(md_escape(f"{figure.patent_id} · {figure.caption or figure_id}"))
+                    st.markdown(_badge(grades[figure_id]))
+                    with st.container(horizontal=True, gap="small"):
+                        st.button(
+                            "✓",
+                            key=f"grid-rel-{figure_id}",
+                            help="relevant",
+                            on_click=_judge,
+                            args=(figure_id, RELEVANT, False),
+                        )
+                        st.button(
+                            "✗",
+                            key=f"grid-not-{figure_id}",
+                            help="not relevant",
+                            on_click=_judge,
+                            args=(figure_id, NOT_RELEVANT, False),
+                        )
+                        st.button(
+                            "⤢",
+                            key=f"grid-open-{figure_id}",
+                            help="open with its reference signs and sentences",
+                            on_click=_open,
+                            args=(figure_id,),
+                        )
 
 others = {j.annotator for j in store.judgments(query_id) if j.annotator != annotator}
 if others:

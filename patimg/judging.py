@@ -272,7 +272,8 @@ def evaluation_table(
         searcher: The collection's searcher (the app passes its cached one); default a new one.
         store: The judgment store; default the collection's ``judgments.sqlite``.
         qrels: Judgments to score against; default the store's (several annotators combined by ``aggregate``).
-        aggregate: ``"max"`` (relevant when any annotator says so) or ``"majority"``.
+        aggregate: ``"max"`` (relevant when any annotator says so) or ``"majority"``; with ``qrels``, only
+            reported in ``meta`` (say how the given qrels were combined).
         methods: Methods to compare (default all six).
         user: Who asked, for the audit log.
 
@@ -338,7 +339,8 @@ def evaluation_table(
         "unjudged_not_relevant": sum(unjudged.values()),
         "unjudged_per_method": unjudged,
         "retrieved": sum(s.retrieved for s in scores.methods.values()),
-        "aggregate": aggregate if qrels is None else "given qrels",
+        "aggregate": aggregate,
+        "judgments_source": "judgment store" if qrels is None else "given qrels",
         "query_descriptions": {qid: describe_query(spec) for qid, spec in queries.items()},
         **scores.meta,
     }

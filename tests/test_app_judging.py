@@ -199,3 +199,75 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path
     assert _store(collection_path).qrels() == {figures[0]: {figures[1]: 1, figures[2]: 0}}
     assert any("Imported 2 judgments" in s.value for s in at.success)
     assert at.dataframe
+
+
+# ------------------------------------------------------------------------------ in a real browser
+
+
+@pytest.mark.browser
+def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Path) -> None:
+    """The r/n/s keys click the buttons (the script reaches the page through ``window.parent``)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.test_browser import CHROMIUM, _free_port
+
+    if not CHROMIUM.is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += [
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    env = {**os.environ, "PATIMG_COLLECTION": str(collection_path)}
+    with open(tmp_path / "server.log", "wb") as log:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, "streamlit did not start"
+                time.sleep(0.5)
+            with sync_api.sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+                )
+                page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(TIMEOUT * 1000)
+                page.goto(url)
+                page.get_by_role("link", name="Judge").first.click()
+                page.get_by_role("textbox", name="Annotator").fill("ann")
+                page.get_by_role("textbox", name="Annotator").press("Enter")
+                page.get_by_role("button", name="Judge this query").first.click()
+                page.get_by_text(re.compile(r"^0 / \d+ judged by ann$")).first.wait_for()
+                page.get_by_role("heading", name="Judge results").click()  # focus the page, not a field
+                page.keyboard.press("r")
+                page.get_by_text(re.compile(r"^1 / \d+ judged by ann$")).first.wait_for()
+                page.keyboard.press("s")
+                page.keyboard.press("n")
+                page.get_by_text(re.compile(r"^2 / \d+ judged by ann$")).first.wait_for()
+                assert not page.get_by_text("Traceback").count()
+                chromium.close()
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    grades = sorted(j.grade for j in _store(collection_path).judgments())
+    assert grades == [0, 1]
