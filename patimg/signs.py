@@ -38,8 +38,11 @@ _AXIS_LETTERS = frozenset("XYZOo")
 _SEPARATORS = re.compile(r"\s*[,、;，/&]\s*|\s+and\s+|\s+")
 # A range or formula between numbers ("0 ~ 33", "10-20", "5 x 3") is a value, not a list of signs.
 _RANGE = re.compile(r"[0-9]\s*(?:[~～\-–—=+×<>≦≧≤≥%]|\s[xX*]\s|\sto\s)\s*[0-9]")
+# "~" standing apart from a neighbour ("0 ~ 33", "34 ~", "0~33") marks a range; glued to a label
+# ("~S32", "104~") it is the end of a wavy leader line.
+_TILDE_RANGE = re.compile(r"[0-9]\s*[~～]\s*[0-9]|\s[~～]|[~～]\s")
 # Leader-line and frame debris OCR glues to a label.
-_DEBRIS = '-_—–.,:;|*·•°"`()[]{}<>'
+_DEBRIS = '-_—–~～.,:;|*·•°"`()[]{}<>'
 _CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
 
 
@@ -125,8 +128,8 @@ def split_drawing_text(text: str) -> list[tuple[str, str]]:
     if number:
         return [(FIGURE, f"FIG. {number}")]
     # "~" marks a range ("0 ~ 33", "34 ~"): the numbers around it are values, never signs.
-    if _RANGE.search(cleaned) or "~" in cleaned or "～" in cleaned:
-        return [(OTHER, _clean(cleaned))]
+    if _RANGE.search(cleaned) or _TILDE_RANGE.search(cleaned):
+        return [(OTHER, cleaned)]
     whole = _classify_token(cleaned)
     if whole[0] == REFERENCE:
         return [whole]

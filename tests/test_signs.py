@@ -32,6 +32,7 @@ from patimg.signs import classify_drawing_text, figure_number, reference_signs, 
         ("2019", ("other", "2019")),
         ("0 ~ 33", ("other", "0 ~ 33")),
         ("34 ~", ("other", "34 ~")),
+        ("0~33", ("other", "0~33")),
         ("START", ("other", "START")),
         ("NO", ("other", "NO")),
         ("Yes", ("other", "Yes")),
@@ -51,6 +52,7 @@ def test_classify_drawing_text(text: str, expected: tuple[str, str]) -> None:
         ("I0", "10"),
         ("-104", "104"),  # leader line glued to the label
         ("104-", "104"),
+        ("~S32", "S32"),  # wavy leader glued to the label
     ],
 )
 def test_ocr_confusions_inside_numerals_are_undone(text: str, expected: str) -> None:

@@ -27,6 +27,8 @@ WORKING_DPI = 150
 FALLBACK_LONG_SIDE = 1700
 #: Reads below this recogniser confidence are noise (leader lines, hatching).
 MIN_CONFIDENCE = 0.5
+#: A single character needs more: lines and curves read as V, L, 1 at middling confidence.
+SINGLE_CHAR_CONFIDENCE = 0.8
 
 
 class OcrBackend(Protocol):
@@ -172,6 +174,9 @@ def split_box(box: Box, text: str, part: str, start: int) -> Box:
 def labels_from_read(text: str, confidence: float, box: Box, *, horizontal: bool) -> list[Label]:
     """Classified labels for one read; a combined label gives one Label per sign."""
     items = split_drawing_text(text)
+    if len(text.strip()) == 1 and confidence < SINGLE_CHAR_CONFIDENCE:
+        # One character at middling confidence is usually a bit of drawing (a curve, a corner).
+        return []
     labels = []
     cursor = 0
     for kind, value in items:
@@ -209,15 +214,39 @@ def _center(box: Box) -> tuple[float, float]:
     return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
 
 
-def _is_value_series(members: list[tuple[float, int]]) -> bool:
-    """Numbers laid out along a line whose values run monotonically with a steady step: axis ticks."""
+def _longest_monotone(values: list[int], *, rising: bool) -> list[int]:
+    """Indexes of the longest strictly monotone subsequence (quadratic; lines are short)."""
+    best: list[list[int]] = []
+    for i, value in enumerate(values):
+        chain = [i]
+        for j in range(i):
+            if (values[j] < value if rising else values[j] > value) and len(best[j]) + 1 > len(chain):
+                chain = [*best[j], i]
+        best.append(chain)
+    return max(best, key=len, default=[])
+
+
+def _is_value_series(members: list[tuple[float, int]], *, zero_on_line: bool) -> bool:
+    """Evenly spaced numbers on a line stepping steadily one way: axis ticks or a scale.
+
+    One misread tick ("12" for "128") must not hide the axis, so the test is on the longest
+    monotone run, which has to cover most of the line. Evenly spaced signs numbered 10, 12, 14 (a
+    flowchart column) look the same, so small steps only count as ticks when a "0" sits on the line.
+    """
     members = sorted(members)
     values = [value for _, value in members]
-    steps = [b - a for a, b in zip(values, values[1:], strict=False)]
-    if len(values) < 4 or not (all(d > 0 for d in steps) or all(d < 0 for d in steps)):
-        return False
-    magnitudes = sorted(abs(d) for d in steps)
-    return magnitudes[-1] <= 1.6 * magnitudes[0]
+    for rising in (True, False):
+        run = _longest_monotone(values, rising=rising)
+        if len(run) < 4 or len(run) < 0.7 * len(values):
+            continue
+        steps = sorted(abs(values[b] - values[a]) for a, b in zip(run, run[1:], strict=False))
+        if steps[-1] > 2.2 * steps[0] or not (zero_on_line or steps[0] >= 20):
+            continue
+        positions = [members[i][0] for i in run]
+        gaps = sorted(b - a for a, b in zip(positions, positions[1:], strict=False))
+        if gaps[0] > 0 and gaps[-1] <= 2.2 * gaps[0]:
+            return True
+    return False
 
 
 def demote_values(labels: list[Label]) -> list[Label]:
@@ -229,26 +258,26 @@ def demote_values(labels: list[Label]) -> list[Label]:
     """
     numeric = [i for i, lb in enumerate(labels) if lb.kind == "reference" and lb.text.isdigit()]
     values: set[int] = set()
+    zeros = [lb.box for lb in labels if lb.text == "0"]
     for i in numeric:
         box = labels[i].box
         height, width = box[3] - box[1], box[2] - box[0]
-        # A row shares its centre line; a column is aligned left, right or centred.
-        row = [
-            (_center(labels[j].box)[0], int(labels[j].text))
-            for j in numeric
-            if abs(_center(labels[j].box)[1] - _center(box)[1]) <= 0.6 * height
-        ]
+
+        def in_row(other: Box, box: Box = box, height: float = height) -> bool:
+            return abs(_center(other)[1] - _center(box)[1]) <= 0.6 * height
+
+        def in_column(other: Box, box: Box = box, width: float = width) -> bool:
+            # A column is aligned left, right or centred.
+            offsets = (other[0] - box[0], other[2] - box[2], _center(other)[0] - _center(box)[0])
+            return min(abs(d) for d in offsets) <= 0.3 * width
+
+        row = [(_center(labels[j].box)[0], int(labels[j].text)) for j in numeric if in_row(labels[j].box)]
         column = [
-            (_center(labels[j].box)[1], int(labels[j].text))
-            for j in numeric
-            if min(
-                abs(labels[j].box[0] - box[0]),
-                abs(labels[j].box[2] - box[2]),
-                abs(_center(labels[j].box)[0] - _center(box)[0]),
-            )
-            <= 0.3 * width
+            (_center(labels[j].box)[1], int(labels[j].text)) for j in numeric if in_column(labels[j].box)
         ]
-        if _is_value_series(row) or _is_value_series(column):
+        if _is_value_series(row, zero_on_line=any(in_row(z) for z in zeros)) or _is_value_series(
+            column, zero_on_line=any(in_column(z) for z in zeros)
+        ):
             values.add(i)
     for i in numeric:
         box = labels[i].box

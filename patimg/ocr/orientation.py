@@ -9,6 +9,7 @@ sheet rotation, and at a quarter turn either way when it may be a vertical label
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from patimg.ocr.base import (
@@ -41,6 +42,8 @@ VERTICAL_ASPECT = 1.0
 RETRY_CONFIDENCE = 0.9
 #: Lone characters found by connected components are kept only above this confidence.
 GLYPH_CONFIDENCE = 0.85
+#: A lone character read this often on one sheet is a pattern, not a sign.
+GLYPH_REPEAT_LIMIT = 5
 
 
 def _sample(boxes: list[Box], gray_shape: tuple[int, ...], count: int) -> list[Box]:
@@ -112,13 +115,19 @@ def read_glyphs(ocr: OcrBackend, native: np.ndarray, boxes: list[Box], *, dpi: f
     from patimg.ocr.glyphs import glyph_boxes
 
     candidates = glyph_boxes(native, dpi=dpi, known=boxes)
+    reads = [
+        (box, text.strip(" ."), confidence)
+        for box, (text, confidence) in zip(
+            candidates, ocr.recognize([crop(native, b) for b in candidates]), strict=True
+        )
+        if confidence >= GLYPH_CONFIDENCE
+    ]
+    # The same lone character many times over is a pattern (ticks, hatching, a scale), not a sign:
+    # a sign is printed once or a few times per sheet.
+    counts = Counter(text for _, text, _ in reads)
     labels = []
-    for box, (text, confidence) in zip(
-        candidates, ocr.recognize([crop(native, b) for b in candidates]), strict=True
-    ):
-        # A lone narrow glyph read as 1/I/l is as likely a piece of line as a sign.
-        narrow = (box[2] - box[0]) < 0.4 * (box[3] - box[1])
-        if confidence >= GLYPH_CONFIDENCE and not (narrow and text.strip() in {"1", "I", "l", "|"}):
+    for box, text, confidence in reads:
+        if counts[text] < GLYPH_REPEAT_LIMIT:
             labels.extend(
                 lb
                 for lb in labels_from_read(text, confidence, box, horizontal=True)
