@@ -96,6 +96,8 @@ def test_empty_index_and_bad_inputs(tmp_path):
     assert found == [[None, None, None]] and np.isneginf(scores).all()
     with pytest.raises(BadInputError, match="L2-normalised"):
         build_index(unit_rows(4) * 2, ids_for(4), out_dir=None, channel="v", encoder_info=ENCODER)
+    blank = np.vstack([unit_rows(2), np.zeros((1, 32), np.float32)])  # a blank drawing's zero vector
+    assert build_index(blank, ["x", "y", "z"], out_dir=None, channel="v", encoder_info=ENCODER).count == 3
     with pytest.raises(BadInputError, match="duplicate"):
         build_index(unit_rows(2), ["x", "x"], out_dir=None, channel="v", encoder_info=ENCODER)
     with pytest.raises(BadInputError, match="dimension"):
