@@ -290,7 +290,7 @@ def demote_values(labels: list[Label]) -> list[Label]:
             and abs(_center(labels[j].box)[0] - cx) < 4.0 * height
             and abs(_center(labels[j].box)[1] - cy) < 3.0 * height
         )
-        if near >= 3:
+        if near >= 4:
             values.add(i)
     return [
         Label(text=lb.text, kind="other", box=lb.box, confidence=lb.confidence) if i in values else lb
