@@ -422,8 +422,32 @@ def search_index(
         wanted = min(k, len(positions))
         if wanted == 0:
             return np.full((nq, k), -np.inf, np.float32), [[None] * k for _ in range(nq)]
-        scores, rows = _filtered_search(index, matrix, positions, min(k, len(positions)))
+        scores, rows = _post_filtered_search(index, matrix, positions, wanted)
+        if scores is None:
+            scores, rows = _filtered_search(index, matrix, positions, wanted)
     return _pad(scores, rows, loaded.ids, k, wanted)
+
+
+#: When a filter excludes at most this many rows (typically: only the query figure), search without a
+#: selector for ``k + excluded`` hits and drop the excluded ones; cheaper than a selector over every row.
+POST_FILTER_MAX_EXCLUDED = 1000
+
+
+def _post_filtered_search(index: Any, matrix: np.ndarray, positions: np.ndarray, wanted: int):
+    """``(scores, rows)`` of allowed rows only, or ``(None, None)`` when this shortcut does not apply."""
+    excluded = index.ntotal - len(positions)
+    if excluded > POST_FILTER_MAX_EXCLUDED:
+        return None, None
+    scores, rows = index.search(matrix, min(index.ntotal, wanted + excluded))
+    keep = np.isin(rows, positions) & (rows >= 0)
+    out_scores = np.full((len(rows), wanted), -np.inf, np.float32)
+    out_rows = np.full((len(rows), wanted), -1, np.int64)
+    for q in range(len(rows)):
+        chosen = np.flatnonzero(keep[q])[:wanted]
+        if len(chosen) < wanted:  # an approximate index came back short: use the selector path
+            return None, None
+        out_scores[q], out_rows[q] = scores[q, chosen], rows[q, chosen]
+    return out_scores, out_rows
 
 
 def _filtered_search(index: Any, matrix: np.ndarray, positions: np.ndarray, k: int):

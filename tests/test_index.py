@@ -75,6 +75,12 @@ def test_filtered_search_returns_k_allowed_results(kind):
     assert len([f for f in found[0] if f is not None]) == 20
     assert set(found[0]) <= allowed
     assert list(scores[0]) == sorted(scores[0], reverse=True)
+    # Everything but the query itself (the post-filter shortcut): exactly the unfiltered list minus the query.
+    _, unfiltered = search_index(loaded, query, k=21)
+    _, but_query = search_index(loaded, query, k=20, allowed=set(ids) - {"F00005"})
+    if kind == "flat":
+        assert but_query[0] == [f for f in unfiltered[0] if f != "F00005"][:20]
+    assert "F00005" not in but_query[0] and None not in but_query[0]
     # Fewer allowed than k: all of them, then empty slots.
     _, few = search_index(loaded, query, k=10, allowed={"F00001", "F00002", "missing"})
     assert sorted(f for f in few[0] if f) == ["F00001", "F00002"] and few[0][2:] == [None] * 8
