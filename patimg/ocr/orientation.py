@@ -139,31 +139,16 @@ def read_glyphs(ocr: OcrBackend, native: np.ndarray, boxes: list[Box], *, dpi: f
 def read_as_given(ocr: OcrBackend, image: Image.Image) -> list[Label]:
     """Every item on ``image`` as given, horizontal and vertical, boxes in its pixels.
 
-    The image is detected as given and turned a quarter turn (detectors miss vertical lines), the
-    two box sets are merged, and each box is read at the turn it reads best.
+    Reads the way :func:`read_drawing` does (the sheet turned upright, where its labels run
+    horizontally, and each box also tried a quarter turn either way) and maps the boxes back.
     """
-    gray_image = to_gray(image)
-    native, boxes = detect_boxes(ocr, gray_image)
-    _, turned_boxes = detect_boxes(ocr, rotate_image(gray_image, 90))
-    turned_size = (gray_image.height, gray_image.width)
-    for box in turned_boxes:
-        back = rotate_box(box, 270, turned_size)
-        if all(_overlap(back, known) < 0.5 for known in boxes):
-            boxes.append(back)
-    labels = []
-    for box, text, confidence, turn in read_boxes(ocr, native, boxes, rotation=0):
-        if confidence >= MIN_CONFIDENCE:
-            labels.extend(labels_from_read(text, confidence, box, horizontal=turn % 180 == 0))
-    return demote_values(merge_split_captions(dedupe(labels)))
-
-
-def _overlap(a: Box, b: Box) -> float:
-    """Intersection over the smaller box."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    return width * height / min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    drawing = read_drawing(image, ocr=ocr)
+    back = (360 - drawing.rotation) % 360
+    size = drawing.image.size
+    return [
+        Label(text=lb.text, kind=lb.kind, box=rotate_box(lb.box, back, size), confidence=lb.confidence)
+        for lb in drawing.labels
+    ]
 
 
 def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
