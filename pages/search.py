@@ -262,6 +262,6 @@ if state:
                 st.markdown(md_escape(f"{hit.rank}. {hit.patent_id} · {hit.caption or hit.figure_id}"))
                 st.caption(md_escape(titles.get(hit.patent_id, "")))
                 st.caption(md_escape(_scores_line(hit)))
-                if st.button("Open", key=f"open-{hit.figure_id}"):
+                if st.button(f"Open result {hit.rank}", key=f"open-{hit.figure_id}"):
                     st.session_state["opened_hit"] = hit.figure_id
                     st.rerun()

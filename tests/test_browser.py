@@ -114,7 +114,7 @@ def _shot(page, name: str) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
     page.wait_for_timeout(1500)  # let images finish drawing
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path))  # Streamlit scrolls inside the page: a tall viewport shows it
     return path
 
 
@@ -128,7 +128,7 @@ def _publish(shot: Path, name: str) -> None:
 def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
     design = sorted(shared_data_path("patents", "us-design").glob("*/*-D00001.TIF"))
     assert design, "no us-design drawing sheet in the shared data"
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page = browser.new_page(viewport={"width": 1500, "height": 2000})
     page.set_default_timeout(WAIT_MS)
     page.goto(app_url)
     page.get_by_text("Search figures").first.wait_for()
@@ -137,11 +137,13 @@ def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
     page.get_by_text("Query drawing").first.wait_for()
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_text(re.compile(r"^\d+ results$")).first.wait_for()
-    assert page.get_by_role("button", name="Open").count() > 0
+    page.get_by_role(
+        "button", name="Open result 1", exact=True
+    ).wait_for()  # results arrive while the page renders
     assert page.get_by_text("Reference signs read on the query").count() == 1
     _shot(page, "search-results")
 
-    page.get_by_role("button", name="Open").first.click()
+    page.get_by_role("button", name="Open result 1", exact=True).click()
     page.get_by_text(re.compile(r"Query and result #1")).first.wait_for()
     page.get_by_text("Reference sign", exact=True).first.wait_for()
     assert page.get_by_text("•").count() > 0 or page.get_by_text("unlinked").count() > 0
