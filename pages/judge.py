@@ -310,8 +310,8 @@ if view == "One at a time":
             show_error(error)
         _signs_and_sentences(current)
 else:
-    pages = max(1, -(-total // GRID_PAGE))
-    page = int(st.number_input(f"Page (1-{pages})", 1, pages, 1, key="judge_grid_page")) - 1
+    page_count = max(1, -(-total // GRID_PAGE))
+    page = int(st.number_input(f"Page (1-{page_count})", 1, page_count, 1, key="judge_grid_page")) - 1
     shown = pool[page * GRID_PAGE : (page + 1) * GRID_PAGE]
     query_col, grid_col = st.columns([1, 3])
     with query_col:

@@ -404,29 +404,24 @@ def import_qrels_bytes(
         if not qrels:
             raise BadInputError(safe_name, "no qrels lines ('qid iter figure_id grade') in the file")
         if collection is not None:
-            _check_qrels_ids(qrels, store, collection, source=safe_name, lines=data)
+            _check_qrels_ids(store, collection, source=safe_name, text=data.decode("utf-8"))
         try:
             return store.import_qrels(path, annotator=annotator)
         except BadInputError as error:
             raise BadInputError(error.source.replace(str(path), safe_name), error.problem) from None
 
 
-def _check_qrels_ids(qrels, store, collection, *, source: str, lines: bytes) -> None:
+def _check_qrels_ids(store, collection, *, source: str, text: str) -> None:
+    """Every line's query is a judged query or a figure, and its judged figure is in the collection."""
     figure_ids = {f.figure_id for f in collection.figure_records()}
     known_queries = {q.query_id for q in store.list_queries()}
-
-    def line_of(*tokens: str) -> str:
-        for number, line in enumerate(lines.decode("utf-8").splitlines(), start=1):
-            fields = line.split()
-            if len(fields) == 4 and all(t in fields for t in tokens):
-                return f"{source}:{number}"
-        return source
-
-    for qid, docs in qrels.items():
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.split():
+            continue
+        qid, _, doc, _ = line.split()  # read_qrels has checked the shape of every line
         if qid not in known_queries and qid not in figure_ids:
             raise BadInputError(
-                line_of(qid), f"query {qid!r} is neither a judged query nor a figure of this collection"
+                f"{source}:{number}", f"query {qid!r} is neither a judged query nor a figure here"
             )
-        for doc in docs:
-            if doc not in figure_ids:
-                raise BadInputError(line_of(qid, doc), f"figure {doc!r} is not in this collection")
+        if doc not in figure_ids:
+            raise BadInputError(f"{source}:{number}", f"figure {doc!r} is not in this collection")

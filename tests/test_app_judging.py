@@ -70,6 +70,19 @@ def test_the_judge_page_asks_for_an_annotator_first(collection_path: Path) -> No
     assert any("no spaces" in info.value for info in at.info)
 
 
+def test_an_unreadable_uploaded_query_is_a_message(collection_path: Path) -> None:
+    at = _page("judge")
+    at.session_state["judge_upload"] = ("drawing.png", b"this is not an image")
+    at.run()
+    at.sidebar.text_input(key="annotator").set_value("ann").run()
+    at.radio(key="judge_query_mode").set_value("An uploaded drawing").run()
+    at.button(key="start_query").click().run()
+    assert not at.exception
+    assert at.error and "uploaded query drawing" in at.error[0].value
+    assert "judge_query_id" not in at.session_state
+    assert _store(collection_path).list_queries() == []
+
+
 def test_judging_a_figure_query_one_result_at_a_time(collection_path: Path) -> None:
     from patimg.collection import Collection
 

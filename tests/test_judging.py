@@ -232,5 +232,7 @@ def test_an_uploaded_drawing_is_a_query_with_a_pool(demo, tmp_path: Path) -> Non
     runs = run_methods(searcher, {query_id: spec}, depth=5, methods={"visual": METHODS["visual"]})
     # The upload is the collection figure itself, so the visual channel finds it first.
     assert runs["visual"][query_id][0][0] == some_figure
-    pool = build_pool(searcher, spec, depth=5, query_id=query_id)
-    assert some_figure in pool
+    # (Two methods, not six: every search of an uploaded drawing reads its numerals again.)
+    two = {name: METHODS[name] for name in ("visual", "fused-avg")}
+    pool = build_pool(searcher, spec, depth=5, methods=two, query_id=query_id)
+    assert some_figure in pool and len(pool) >= 5
