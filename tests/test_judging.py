@@ -7,6 +7,7 @@ ingested and indexed by the ordinary pipeline) and write judgments to their own 
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -232,7 +233,11 @@ def test_an_uploaded_drawing_is_a_query_with_a_pool(demo, tmp_path: Path) -> Non
     runs = run_methods(searcher, {query_id: spec}, depth=5, methods={"visual": METHODS["visual"]})
     # The upload is the collection figure itself, so the visual channel finds it first.
     assert runs["visual"][query_id][0][0] == some_figure
-    # (Two methods, not six: every search of an uploaded drawing reads its numerals again.)
+    # The drawing's numerals are read once for all methods, not once per method (OCR is the slow part).
+    counting = copy.copy(searcher)
+    reads = []
+    counting.read_query_numerals = lambda image: reads.append(image) or searcher.read_query_numerals(image)
     two = {name: METHODS[name] for name in ("visual", "fused-avg")}
-    pool = build_pool(searcher, spec, depth=5, methods=two, query_id=query_id)
+    pool = build_pool(counting, spec, depth=5, methods=two, query_id=query_id)
     assert some_figure in pool and len(pool) >= 5
+    assert len(reads) == 1
