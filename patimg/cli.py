@@ -133,7 +133,25 @@ def _search_kwargs(args: argparse.Namespace):
 
     filters = SearchFilters(office=args.office, date_from=args.date_from, date_to=args.date_to,
                             class_prefix=args.class_prefix, exclude_patent=args.exclude_patent)
-    return {"channel": args.channel, "fusion": args.fusion, "k": args.k, "filters": filters}
+    return {"channel": args.channel, "fusion": args.fusion, "k": args.k, "filters": filters,
+            "weights": _parse_weights(args.weights)}
+
+
+def _parse_weights(text: str | None) -> dict[str, float] | None:
+    """``"visual=0.6,text=0.4"`` -> ``{"visual": 0.6, "text": 0.4}``."""
+    if not text:
+        return None
+    weights = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError as error:
+            raise PatImgError(f"--weights: {part!r} is not CHANNEL=NUMBER (e.g. visual=0.6,text=0.4)") from error
+    unknown = set(weights) - {"visual", "text"}
+    if unknown:
+        raise PatImgError(f"--weights: unknown channel(s) {', '.join(sorted(unknown))}; use visual and text")
+    return weights
 
 
 def _run_query(searcher, query: str, args: argparse.Namespace, text: str | None = None):
@@ -251,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", help="query text (alone or with --image/--figure)")
     p.add_argument("--channel", default="fused", choices=["visual", "text", "fused"])
     p.add_argument("--fusion", default="avg", choices=["avg", "max", "rrf", "weighted"])
+    p.add_argument("--weights", help="channel weights for --fusion weighted, e.g. visual=0.6,text=0.4")
     p.add_argument("-k", type=int, default=50, help="number of results")
     p.add_argument("--office", help="only this office (US, EP)")
     p.add_argument("--date-from", help="only publications on or after YYYY-MM-DD")
