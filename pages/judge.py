@@ -43,6 +43,7 @@ from patimg.judgments import JudgmentStore
 
 GRID_COLUMNS = 3
 GRID_PAGE = 12
+SENTENCES_PER_SIGN = 3
 LABEL_RELEVANT, LABEL_NOT, LABEL_SKIP = "Relevant [r]", "Not relevant [n]", "Skip [s]"
 GRADE_BADGES = {
     RELEVANT: ":green-badge[relevant]",
@@ -231,8 +232,13 @@ def _signs_and_sentences(figure_id: str) -> None:
                 st.markdown(f"**{md_escape(link.sign)}** :gray[unlinked]")
                 continue
             st.markdown(f"**{md_escape(link.sign)}** — *{md_escape(link.term or 'no term')}*")
-            for sentence in collection.sentences(figure.patent_id, link.sentence_indexes[:3]):
+            for sentence in collection.sentences(
+                figure.patent_id, link.sentence_indexes[:SENTENCES_PER_SIGN]
+            ):
                 st.markdown("• " + highlight_sign(sentence.text, link.sign))
+            if len(link.sentence_indexes) > SENTENCES_PER_SIGN:
+                more = len(link.sentence_indexes) - SENTENCES_PER_SIGN
+                st.caption(f"and {more} more sentence(s): see the Browse page")
 
 
 def _figure_image(figure_id: str):
