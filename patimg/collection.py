@@ -19,9 +19,7 @@ then skips what is done. Tables can still be exported (``Collection.table``) to 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from patimg.errors import BadInputError
+from patimg.fileio import atomic_write_json
 from patimg.types import Figure, Label, Patent, Sentence, SignLink
 
 FORMAT = "patimg-collection"
@@ -62,27 +61,6 @@ _TUPLE_FIELDS = ("applicants", "ipc", "cpc")
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place.
-
-    A reader (or a crash) never sees a half-written file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, payload: Any) -> None:
-    """Write JSON atomically (see :func:`atomic_write_bytes`)."""
-    atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"))
 
 
 class Collection:

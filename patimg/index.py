@@ -31,8 +31,6 @@ reconstructed from the flat index, so nothing is re-encoded).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -42,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from patimg.errors import BadInputError, PatImgError
+from patimg.fileio import atomic_write
 
 INDEX_FILE = "index.faiss"
 IDS_FILE = "ids.json"
@@ -181,27 +180,16 @@ def _make_index(
     return index, "flat", {}
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _save(out_dir: Path, index: Any, ids: Sequence[str], info: IndexInfo) -> None:
     import faiss
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out_dir / INDEX_FILE, lambda tmp: faiss.write_index(index, tmp))
-    _atomic_write(
+    atomic_write(out_dir / INDEX_FILE, lambda tmp: faiss.write_index(index, tmp))
+    atomic_write(
         out_dir / IDS_FILE, lambda tmp: Path(tmp).write_text(json.dumps(list(ids)), encoding="utf-8")
     )
     payload = json.dumps(info.to_dict(), indent=2, sort_keys=True)
-    _atomic_write(out_dir / INFOS_FILE, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
+    atomic_write(out_dir / INFOS_FILE, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
 
 
 def build_index(

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from patimg.collection import Collection, atomic_write_bytes, atomic_write_json
+from patimg.collection import Collection
 from patimg.errors import BackendMismatchError, BadInputError
+from patimg.fileio import atomic_write_bytes, atomic_write_json
 
 Progress = Callable[[str, int, int, str], None]
 

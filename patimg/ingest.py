@@ -8,7 +8,6 @@ resumed by running it again; a bad input is reported by name and the others go o
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
@@ -16,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from patimg.collection import Collection, atomic_write_bytes
+from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
+from patimg.fileio import atomic_write_bytes
 from patimg.types import DrawingRef, Figure, Label, ParsedDocument, Patent, SignLink
 
 log = logging.getLogger(__name__)
@@ -260,12 +260,3 @@ def ingest(
 def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:
     store.record_error(source=source, problem=problem)
     report.errors.append((source, problem))
-
-
-def content_key(path: Path) -> str:
-    """A short content hash used to recognise an input again."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]

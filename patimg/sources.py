@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from patimg.errors import BadInputError
+from patimg.fileio import file_sha256
 
 #: Image file suffixes taken as drawings or plain images.
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
@@ -64,14 +65,6 @@ class PublicationUnit:
     xml: Path | None
     images: tuple[Path, ...]
     source: str
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_zip(path: Path) -> bool:
@@ -233,13 +226,13 @@ class _Finder:
                 raise BadInputError(label, "empty file")
             raise BadInputError(label, "not a USPTO or EPO publication XML")
         self.add(
-            PublicationUnit(key=f"xml-{_sha256(path)[:24]}", kind=kind, xml=path, images=(), source=label)
+            PublicationUnit(key=f"xml-{file_sha256(path)[:24]}", kind=kind, xml=path, images=(), source=label)
         )
 
     def visit_zip(self, path: Path, *, label: str, depth: int) -> None:
         if depth > MAX_ZIP_NESTING:
             raise BadInputError(label, f"ZIP nested deeper than {MAX_ZIP_NESTING} levels")
-        digest = _sha256(path)[:16]
+        digest = file_sha256(path)[:16]
         target = self.work_dir / "unzipped" / f"{_safe_stem(path.name)}-{digest}"
         done_marker = target / ".patimg-extracted"
         if not done_marker.exists():
@@ -313,14 +306,14 @@ def _publication_unit(xml: Path, kind: str, images: list[Path], *, label: str) -
         if match is not None and match not in chosen:
             chosen.append(match)
     return PublicationUnit(
-        key=f"xml-{_sha256(xml)[:24]}", kind=kind, xml=xml, images=tuple(chosen), source=label
+        key=f"xml-{file_sha256(xml)[:24]}", kind=kind, xml=xml, images=tuple(chosen), source=label
     )
 
 
 def _images_unit(images: list[Path], *, label: str) -> PublicationUnit:
     digest = hashlib.sha256()
     for image in images:
-        digest.update(image.name.encode("utf-8") + b"\0" + _sha256(image).encode("ascii"))
+        digest.update(image.name.encode("utf-8") + b"\0" + file_sha256(image).encode("ascii"))
     return PublicationUnit(
         key=f"images-{digest.hexdigest()[:24]}", kind="images", xml=None, images=tuple(images), source=label
     )

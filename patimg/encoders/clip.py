@@ -12,7 +12,6 @@ centre crop cuts nothing off) with :func:`patimg.encoders.preprocess.prepare_dra
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from patimg.encoders.base import Progress, l2_normalise, library_versions, pick_device
 from patimg.errors import BadInputError, ModelUnavailableError
+from patimg.fileio import file_sha256
 
 _SAFE_HUB_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 
@@ -119,14 +119,6 @@ def _require_hub_cache(repo_id: str, cache_dir: str | None) -> None:
         )
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def pad_to_square(image, *, fill: int = 255):
     """``image`` centred on a white square (fallback when the drawing preprocessor is unavailable)."""
     from PIL import Image
@@ -177,7 +169,7 @@ class ClipEncoder:
         elif checkpoint:
             if not os.path.isfile(checkpoint):
                 raise ModelUnavailableError(f"CLIP checkpoint {checkpoint} does not exist (spec {spec!r})")
-            pretrained, weights = checkpoint, f"sha256:{_sha256(checkpoint)}"
+            pretrained, weights = checkpoint, f"sha256:{file_sha256(checkpoint)}"
         elif tag:
             if model_name not in open_clip.list_models():
                 raise BadInputError(spec, f"unknown open_clip architecture {model_name!r}")

@@ -12,7 +12,6 @@ model name already in the Hugging Face cache; anything else raises
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from importlib import metadata
@@ -23,6 +22,7 @@ import numpy as np
 
 from patimg.encoders.base import PAPER_TEXT_MODEL, Progress, l2_normalise, library_versions, pick_device
 from patimg.errors import BadInputError, ModelUnavailableError
+from patimg.fileio import file_sha256
 
 #: Short names for the models this project knows.
 ALIASES = {"roberta": PAPER_TEXT_MODEL, "stsb-roberta-large": PAPER_TEXT_MODEL}
@@ -56,11 +56,7 @@ def _folder_weights_identity(folder: Path) -> str:
     for name in _WEIGHT_FILES:
         path = folder / name
         if path.is_file():
-            digest = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            return f"sha256:{digest.hexdigest()}"
+            return f"sha256:{file_sha256(path)}"
     return f"folder:{folder.name}"
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from patimg.errors import BadInputError
+from patimg.fileio import atomic_write_text
 
 Qrels = dict[str, dict[str, int]]
 """Query id -> document id -> relevance grade (0 not relevant, >= 1 relevant)."""
@@ -84,7 +85,7 @@ def write_qrels(qrels: Mapping[str, Mapping[str, int]], path: str | Path) -> Non
         for doc in sorted(qrels[qid]):
             _check_id(doc, what="document id", source=str(path))
             lines.append(f"{qid} 0 {doc} {int(qrels[qid][doc])}\n")
-    _write_atomic(path, "".join(lines))
+    atomic_write_text(path, "".join(lines))
 
 
 def read_run(path: str | Path) -> tuple[str, Run]:
@@ -148,7 +149,7 @@ def write_run(run: Mapping[str, Sequence[tuple[str, float]]], path: str | Path, 
         for rank, (doc, score) in enumerate(ranked(run[qid], source=str(path)), start=1):
             _check_id(doc, what="document id", source=str(path))
             lines.append(f"{qid} Q0 {doc} {rank} {score!r} {name}\n")
-    _write_atomic(path, "".join(lines))
+    atomic_write_text(path, "".join(lines))
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -160,7 +161,3 @@ def _read_lines(path: Path) -> list[str]:
         raise BadInputError(str(path), f"cannot read as UTF-8 text: {error}") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
