@@ -17,8 +17,9 @@ Index kinds (``kind=``):
     which costs minutes and only helps Hamming-filtered search); ``m`` bytes a vector; needs
     training (at least ``39*nlist`` and 256 vectors), so too few vectors fall back to ``flat`` and the infos
     say so.
-  * ``"auto"``: ``flat`` up to :data:`AUTO_FLAT_MAX` vectors, ``hnsw`` above (see
-    ``benchmarks/search.py`` for the measurements behind the threshold).
+  * ``"auto"``: ``flat`` while the vectors take at most :data:`AUTO_FLAT_MAX_BYTES` (1M vectors of 512
+    dimensions; about 65k of the weight-free descriptor's 8192), ``hnsw`` above (see ``benchmarks/search.py``
+    for the measurements behind the threshold).
 
 ``add_to_index`` appends new vectors without touching existing ones. Flat and HNSW just grow. IVF-PQ keeps
 its trained quantisers (new vectors are encoded with them); once the index holds more than
@@ -54,6 +55,13 @@ KINDS = ("auto", "flat", "ivfpq", "hnsw")
 #: 0.95-0.97 at 0.35-0.6 ms, IVF-PQ 0.63-0.67. Exact search stays under ~0.2 s a query up to 1M, so "auto"
 #: keeps it exact up to there and only then trades recall for speed, with HNSW (best recall, no training).
 AUTO_FLAT_MAX = 1_000_000
+#: The same limit in bytes, so that wide vectors (the 8192-d drawing descriptor) switch earlier: exact search
+#: time grows with n * d, and so does the memory a flat index holds.
+AUTO_FLAT_MAX_BYTES = AUTO_FLAT_MAX * 512 * 4
+
+
+def _auto_is_flat(n: int, dim: int) -> bool:
+    return n * dim * 4 <= AUTO_FLAT_MAX_BYTES
 #: An IVF-PQ index should be retrained once it holds this many times its training set.
 RETRAIN_FACTOR = 4
 HNSW_M = 32
@@ -142,7 +150,7 @@ def _make_index(
 
     n, dim = matrix.shape
     if kind == "auto":
-        kind = "flat" if n <= AUTO_FLAT_MAX else "hnsw"
+        kind = "flat" if _auto_is_flat(n, dim) else "hnsw"
     if kind == "ivfpq":
         nlist = nlist or int(max(1, min(np.sqrt(max(n, 1)), n // 39)))
         m = pq_bytes
@@ -324,7 +332,9 @@ def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInf
     params = dict(info.get("params", {}))
     index_type = info["index_type"]
     index = loaded.index
-    if index_type == "flat" and info.get("requested_kind") == "auto" and len(all_ids) > AUTO_FLAT_MAX:
+    if index_type == "flat" and info.get("requested_kind") == "auto" and not _auto_is_flat(
+        len(all_ids), int(info["dim"])
+    ):
         old = (
             index.reconstruct_n(0, index.ntotal)
             if index.ntotal
