@@ -104,7 +104,9 @@ def _queries_for(collection: Collection, qrels: Mapping[str, Any], store) -> dic
     for qid in qrels:
         stored = store.get_query(qid) if store is not None else None
         if stored is not None:
-            queries[qid] = QuerySpec(figure_id=stored.figure_id, image_path=stored.image_path, text=stored.text)
+            # The store keeps "" for a field a query does not have; the searcher wants None there.
+            queries[qid] = QuerySpec(figure_id=stored.figure_id or None, image_path=stored.image_path or None,
+                                     text=stored.text or None)
         elif qid in figure_ids:
             queries[qid] = QuerySpec(figure_id=qid)
         else:

@@ -16,6 +16,7 @@ Query kinds:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -106,6 +107,10 @@ class Searcher:
         self.indexes = {ch: load_index(self.collection.path / "indexes" / ch) for ch in infos}
         self.vectors = {ch: stored_vectors(self.collection, ch) for ch in infos}
         self._encoders: dict[str, Any] = {}
+        # An uploaded image is often searched several times (each method, each fusion rule): its visual vector
+        # and the numerals read on it are kept for the last few images, keyed by their pixels.
+        self._image_cache: dict[str, tuple[np.ndarray | None, list[Label]]] = {}
+        self._image_cache_lock = threading.Lock()  # the app shares one searcher between sessions
         self._rows = {r["figure_id"]: r for r in self.collection.figure_filter_rows()}
 
     # -- encoders, loaded on first use and checked against what built the collection -------------
@@ -208,9 +213,9 @@ class Searcher:
             if "text" not in query_vectors:
                 result.notes.append(f"figure {figure_id} has no linked sentences, so it has no text vector")
         if image is not None:
-            if "visual" in self.indexes:
-                query_vectors["visual"] = self.encoder("visual").encode([image])[0]
-            result.query_labels = self.read_query_numerals(image)
+            vector, result.query_labels = self._encode_image(image)
+            if vector is not None:
+                query_vectors["visual"] = vector
         if text and text.strip():
             text_vector = self._encode_query_text(text.strip())
             if text_vector is not None:
@@ -271,6 +276,23 @@ class Searcher:
         if not hasattr(encoder, "encode_text"):
             return None
         return np.asarray(encoder.encode_text([text])[0], dtype=np.float32)
+
+    def _encode_image(self, image) -> tuple[np.ndarray | None, list[Label]]:
+        """Visual vector and numerals of a query image, computed once per distinct image."""
+        import hashlib
+
+        key = hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
+        with self._image_cache_lock:
+            cached = self._image_cache.get(key)
+        if cached is None:
+            vector = self.encoder("visual").encode([image])[0] if "visual" in self.indexes else None
+            cached = (vector, self.read_query_numerals(image))
+            with self._image_cache_lock:
+                while len(self._image_cache) >= 8:
+                    self._image_cache.pop(next(iter(self._image_cache)))
+                self._image_cache[key] = cached
+        vector, labels = cached
+        return vector, list(labels)
 
     def read_query_numerals(self, image) -> list[Label]:
         """Text read on an uploaded query drawing (its reference signs are shown to the examiner)."""

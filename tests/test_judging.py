@@ -235,6 +235,7 @@ def test_an_uploaded_drawing_is_a_query_with_a_pool(demo, tmp_path: Path) -> Non
     assert runs["visual"][query_id][0][0] == some_figure
     # The drawing's numerals are read once for all methods, not once per method (OCR is the slow part).
     counting = copy.copy(searcher)
+    counting._image_cache = {}  # the run above already cached this image; start cold
     reads = []
     counting.read_query_numerals = lambda image: reads.append(image) or searcher.read_query_numerals(image)
     two = {name: METHODS[name] for name in ("visual", "fused-avg")}

@@ -104,8 +104,6 @@ def run_methods(
 
     With ``store``, each (query, method) search is appended to the store's audit log under ``user``.
     """
-    if any(spec.image_path for spec in queries.values()):
-        searcher = _reading_numerals_once(searcher)
     runs = method_runs(searcher, queries, k=depth, methods=methods)
     if store is not None:
         for name, (channel, rule) in methods.items():
@@ -119,28 +117,6 @@ def run_methods(
                     hits=[{"figure_id": doc, "score": score} for doc, score in results],
                 )
     return runs
-
-
-def _reading_numerals_once(searcher):
-    """A shallow copy of ``searcher`` that OCRs each query image once for all methods, not once per method.
-
-    Every search of an uploaded drawing reads its numerals (shown to the user, unused by the ranking); with six
-    methods that is six OCR passes over the same image. The copy shares the indexes, vectors and encoders, and
-    the shared searcher itself is left untouched (other sessions use it at the same time).
-    """
-    import copy
-
-    read = searcher.read_query_numerals
-    last: list = [None, None]  # method_runs asks for one query's image per method, then moves on
-
-    def read_once(image):
-        if last[0] is not image:
-            last[:] = [image, read(image)]
-        return last[1]
-
-    once = copy.copy(searcher)
-    once.read_query_numerals = read_once
-    return once
 
 
 def build_pool(
