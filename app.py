@@ -4,7 +4,7 @@ The collection is ``$PATIMG_COLLECTION`` when set, else one of the folders under
 selector in the sidebar when there are several); with none, the pages offer to build the demo collection.
 
 Pages live in ``pages/`` and only lay out widgets around ``patimg`` calls. To add a page, add its file to
-``pages/`` and a line to :data:`PAGES` (pages listed in :data:`OPTIONAL_PAGES` appear once their file exists).
+``pages/`` and a line to :data:`PAGES`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ PAGES = [
     ("search.py", "Search", ":material/image_search:"),
     ("browse.py", "Browse", ":material/menu_book:"),
     ("collection.py", "Collection", ":material/folder_open:"),
-]
-#: Pages written separately; shown when their file is present.
-OPTIONAL_PAGES = [
     ("judge.py", "Judge", ":material/rule:"),
     ("evaluate.py", "Evaluate", ":material/leaderboard:"),
 ]
@@ -32,12 +29,7 @@ st.set_page_config(
 )
 
 pages = [
-    st.Page(f"pages/{file}", title=title, icon=icon, default=(k == 0))
+    st.Page(HERE / "pages" / file, title=title, icon=icon, default=(k == 0))
     for k, (file, title, icon) in enumerate(PAGES)
-]
-pages += [
-    st.Page(f"pages/{file}", title=title, icon=icon)
-    for file, title, icon in OPTIONAL_PAGES
-    if (HERE / "pages" / file).is_file()
 ]
 st.navigation(pages).run()
