@@ -51,22 +51,34 @@ def main() -> int:
         got = sorted(figure_number(r.caption).upper() for r in result.regions if r.split != "whole-sheet")
         multi = len(wanted) >= 2
         right = wanted == got if multi else len(result.regions) == 1
-        rows.append({"image": key, "kind": kind, "rotation_ok": result.rotation == expected["rotation"],
-                     "captions": len(wanted), "regions": len(result.regions), "split_ok": right,
-                     "seconds": round(seconds, 2)})
+        rows.append(
+            {
+                "image": key,
+                "kind": kind,
+                "rotation_ok": result.rotation == expected["rotation"],
+                "captions": len(wanted),
+                "regions": len(result.regions),
+                "split_ok": right,
+                "seconds": round(seconds, 2),
+            }
+        )
 
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
     print(f"{'image':55s} {'rot':>4s} {'capt':>4s} {'regs':>4s} {'split':>5s} {'sec':>6s}")
     for row in rows:
-        print(f"{row['image']:55s} {'ok' if row['rotation_ok'] else 'BAD':>4s} {row['captions']:4d} "
-              f"{row['regions']:4d} {'ok' if row['split_ok'] else 'BAD':>5s} {row['seconds']:6.2f}")
+        print(
+            f"{row['image']:55s} {'ok' if row['rotation_ok'] else 'BAD':>4s} {row['captions']:4d} "
+            f"{row['regions']:4d} {'ok' if row['split_ok'] else 'BAD':>5s} {row['seconds']:6.2f}"
+        )
     multi = [r for r in rows if r["captions"] >= 2]
     single = [r for r in rows if r["captions"] < 2]
     total_seconds = sum(r["seconds"] for r in rows)
-    print(f"rotation right: {sum(r['rotation_ok'] for r in rows)}/{len(rows)}; "
-          f"multi-caption images split exactly: {sum(r['split_ok'] for r in multi)}/{len(multi)}; "
-          f"single-figure images kept whole: {sum(r['split_ok'] for r in single)}/{len(single)}; "
-          f"{total_seconds / max(len(rows), 1):.2f} s per image on {os.cpu_count()} cores")
+    print(
+        f"rotation right: {sum(r['rotation_ok'] for r in rows)}/{len(rows)}; "
+        f"multi-caption images split exactly: {sum(r['split_ok'] for r in multi)}/{len(multi)}; "
+        f"single-figure images kept whole: {sum(r['split_ok'] for r in single)}/{len(single)}; "
+        f"{total_seconds / max(len(rows), 1):.2f} s per image on {os.cpu_count()} cores"
+    )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

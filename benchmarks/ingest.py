@@ -66,8 +66,9 @@ def main() -> int:
                 continue
             drawings = _drawing_refs(document, unit.images)
             start = time.perf_counter()
-            figures, labels = read_figures(collection=collection, patent_id=document.patent.patent_id,
-                                           drawings=drawings, ocr=ocr)
+            figures, labels = read_figures(
+                collection=collection, patent_id=document.patent.patent_id, drawings=drawings, ocr=ocr
+            )
             elapsed = time.perf_counter() - start
             seconds["load + OCR + split (drawings)"] += elapsed
             items["load + OCR + split (drawings)"] += len(drawings)
@@ -86,9 +87,16 @@ def main() -> int:
                     linked_share.append(sum(flags) / len(flags))
             start = time.perf_counter()
             collection.write_publication(
-                source_key=unit.key, source=str(unit.source), source_kind=unit.kind, patent=document.patent,
-                sentences=document.sentences, figure_descriptions=document.figure_descriptions,
-                figures=figures, labels=labels, links=links)
+                source_key=unit.key,
+                source=str(unit.source),
+                source_kind=unit.kind,
+                patent=document.patent,
+                sentences=document.sentences,
+                figure_descriptions=document.figure_descriptions,
+                figures=figures,
+                labels=labels,
+                links=links,
+            )
             seconds["store"] += time.perf_counter() - start
             items["store"] += len(figures)
         stats = collection.stats()
@@ -100,12 +108,18 @@ def main() -> int:
         rate = items[stage] / seconds[stage] if seconds[stage] else float("inf")
         print(f"{stage:28s} {items[stage]:6d} {seconds[stage]:9.2f} {rate:9.2f}")
     mean_linked = sum(linked_share) / len(linked_share) if linked_share else 0.0
-    print(f"collection: {stats['patents']} patents, {stats['figures']} figures, {stats['signs']} signs, "
-          f"{stats['linked_signs']} linked; mean share of a figure's signs linked to >=1 sentence: "
-          f"{mean_linked:.3f}")
+    print(
+        f"collection: {stats['patents']} patents, {stats['figures']} figures, {stats['signs']} signs, "
+        f"{stats['linked_signs']} linked; mean share of a figure's signs linked to >=1 sentence: "
+        f"{mean_linked:.3f}"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"seconds": seconds, "items": items, "stats": stats,
-                                         "mean_linked_share": mean_linked}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"seconds": seconds, "items": items, "stats": stats, "mean_linked_share": mean_linked},
+                indent=2,
+            )
+        )
     return 0
 
 

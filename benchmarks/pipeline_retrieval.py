@@ -64,17 +64,25 @@ def main() -> int:
     stats = Collection.open(collection).stats()
 
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
-    print(f"collection {collection}: {stats['patents']} patents, {stats['figures']} figures, "
-          f"{stats['signs']} signs ({stats['linked_signs']} linked); ingest errors this run: {len(report.errors)}")
-    print(f"encoders: visual {infos['visual']['encoder']['name']}, text {infos['text']['encoder']['name']}; "
-          f"text vectors for {infos['text']['count']} of {infos['visual']['count']} figures")
-    print(f"seconds: ingest {timings['ingest']:.0f} (skips what was done), index {timings['index']:.0f}, "
-          f"evaluate {timings['evaluate']:.0f}")
+    print(
+        f"collection {collection}: {stats['patents']} patents, {stats['figures']} figures, "
+        f"{stats['signs']} signs ({stats['linked_signs']} linked); ingest errors this run: {len(report.errors)}"
+    )
+    print(
+        f"encoders: visual {infos['visual']['encoder']['name']}, text {infos['text']['encoder']['name']}; "
+        f"text vectors for {infos['text']['count']} of {infos['visual']['count']} figures"
+    )
+    print(
+        f"seconds: ingest {timings['ingest']:.0f} (skips what was done), index {timings['index']:.0f}, "
+        f"evaluate {timings['evaluate']:.0f}"
+    )
     print(f"{'method':16s} {'mAP@50':>7s} {'P@1':>6s} {'queries':>7s} {'answered':>8s}")
     for name, run in payload["runs"].items():
         answered = run["queries"] - len(run.get("missing_queries", []))
-        print(f"{name:16s} {run['AP@50']:7.3f} {run.get('P@1', float('nan')):6.3f} {run['queries']:7d} "
-              f"{answered:8d}")
+        print(
+            f"{name:16s} {run['AP@50']:7.3f} {run.get('P@1', float('nan')):6.3f} {run['queries']:7d} "
+            f"{answered:8d}"
+        )
     print("A method scores 0 on a query it cannot answer (e.g. text for a figure with no linked sentence).")
     if args.json:
         args.json.write_text(json.dumps({"payload": payload, "timings": timings, "stats": stats}, indent=2))

@@ -44,13 +44,20 @@ def _print_json(payload) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from patimg.ingest import ingest
 
-    report = ingest(args.sources, collection=args.collection, ocr=args.ocr,
-                    progress=None if args.quiet else _progress_bar())
+    report = ingest(
+        args.sources,
+        collection=args.collection,
+        ocr=args.ocr,
+        progress=None if args.quiet else _progress_bar(),
+    )
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(f"added {len(report.added)} publication(s), {report.figures} figure(s); "
-              f"skipped {len(report.skipped)} already ingested; {len(report.errors)} failed", file=sys.stderr)
+        print(
+            f"added {len(report.added)} publication(s), {report.figures} figure(s); "
+            f"skipped {len(report.skipped)} already ingested; {len(report.errors)} failed",
+            file=sys.stderr,
+        )
         for source, problem in report.errors:
             print(f"  failed: {source}: {problem}", file=sys.stderr)
     return 0 if not report.errors or report.added or report.skipped else 1
@@ -62,8 +69,15 @@ def cmd_read(args: argparse.Namespace) -> int:
 
     image = load_drawing(args.image, name=str(args.image))
     reading = read_drawing(image, ocr=get_ocr(args.ocr))
-    items = [{"text": lab.text, "kind": lab.kind, "box": [round(v, 1) for v in lab.box],
-              "confidence": round(float(lab.confidence), 4)} for lab in reading.labels]
+    items = [
+        {
+            "text": lab.text,
+            "kind": lab.kind,
+            "box": [round(v, 1) for v in lab.box],
+            "confidence": round(float(lab.confidence), 4),
+        }
+        for lab in reading.labels
+    ]
     if args.json:
         _print_json(items)
     else:
@@ -80,9 +94,18 @@ def cmd_figures(args: argparse.Namespace) -> int:
     out = []
     for figure in collection.figure_records(args.patent):
         signs = [lab.text for lab in collection.labels(figure.figure_id) if lab.kind == "reference"]
-        out.append({"id": figure.figure_id, "patent": figure.patent_id, "caption": figure.caption,
-                    "figure_num": figure.figure_num, "sheet": figure.sheet, "split": figure.split,
-                    "image": str(collection.path / figure.image), "signs": list(dict.fromkeys(signs))})
+        out.append(
+            {
+                "id": figure.figure_id,
+                "patent": figure.patent_id,
+                "caption": figure.caption,
+                "figure_num": figure.figure_num,
+                "sheet": figure.sheet,
+                "split": figure.split,
+                "image": str(collection.path / figure.image),
+                "signs": list(dict.fromkeys(signs)),
+            }
+        )
     if args.json:
         _print_json(out)
     else:
@@ -99,11 +122,18 @@ def cmd_links(args: argparse.Namespace) -> int:
     try:
         figure = collection.figure(args.figure)
     except KeyError as error:
-        raise BadInputError(args.figure, f"no such figure in {collection.path} (see `patimg figures`)") from error
+        raise BadInputError(
+            args.figure, f"no such figure in {collection.path} (see `patimg figures`)"
+        ) from error
     by_index = {s.index: s.text for s in collection.sentences(figure.patent_id)}
-    signs = [{"sign": link.sign, "term": link.term,
-              "sentences": [by_index[i] for i in link.sentence_indexes if i in by_index]}
-             for link in collection.links(figure.figure_id)]
+    signs = [
+        {
+            "sign": link.sign,
+            "term": link.term,
+            "sentences": [by_index[i] for i in link.sentence_indexes if i in by_index],
+        }
+        for link in collection.links(figure.figure_id)
+    ]
     payload = {"figure_id": figure.figure_id, "signs": signs}
     if args.json:
         _print_json(payload)
@@ -117,24 +147,42 @@ def cmd_links(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from patimg.indexing import build_indexes
 
-    infos = build_indexes(args.collection, visual=args.visual, text=args.text, rebuild=args.rebuild,
-                          index_kind=args.index_kind, progress=None if args.quiet else _progress_bar())
+    infos = build_indexes(
+        args.collection,
+        visual=args.visual,
+        text=args.text,
+        rebuild=args.rebuild,
+        index_kind=args.index_kind,
+        progress=None if args.quiet else _progress_bar(),
+    )
     if args.json:
         _print_json(infos)
     else:
         for channel, info in infos.items():
-            print(f"{channel}: {info.get('count', '?')} vectors, {info.get('index_type', info.get('kind', '?'))}",
-                  file=sys.stderr)
+            print(
+                f"{channel}: {info.get('count', '?')} vectors, {info.get('index_type', info.get('kind', '?'))}",
+                file=sys.stderr,
+            )
     return 0
 
 
 def _search_kwargs(args: argparse.Namespace):
     from patimg.search import SearchFilters
 
-    filters = SearchFilters(office=args.office, date_from=args.date_from, date_to=args.date_to,
-                            class_prefix=args.class_prefix, exclude_patent=args.exclude_patent)
-    return {"channel": args.channel, "fusion": args.fusion, "k": args.k, "filters": filters,
-            "weights": _parse_weights(args.weights)}
+    filters = SearchFilters(
+        office=args.office,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        class_prefix=args.class_prefix,
+        exclude_patent=args.exclude_patent,
+    )
+    return {
+        "channel": args.channel,
+        "fusion": args.fusion,
+        "k": args.k,
+        "filters": filters,
+        "weights": _parse_weights(args.weights),
+    }
 
 
 def _parse_weights(text: str | None) -> dict[str, float] | None:
@@ -147,7 +195,9 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
         try:
             weights[name.strip()] = float(value)
         except ValueError as error:
-            raise PatImgError(f"--weights: {part!r} is not CHANNEL=NUMBER (e.g. visual=0.6,text=0.4)") from error
+            raise PatImgError(
+                f"--weights: {part!r} is not CHANNEL=NUMBER (e.g. visual=0.6,text=0.4)"
+            ) from error
     unknown = set(weights) - {"visual", "text"}
     if unknown:
         raise PatImgError(f"--weights: unknown channel(s) {', '.join(sorted(unknown))}; use visual and text")
@@ -205,8 +255,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise PatImgError("give --collection DIR (judged searches) or --qrels FILE --run FILE...")
         from patimg.evaluate_collection import evaluate_collection
 
-        payload = evaluate_collection(args.collection, qrels=args.qrels, same_patent=args.same_patent, k=args.k,
-                                      runs_dir=args.runs_dir, progress=None if args.quiet else _progress_bar())
+        payload = evaluate_collection(
+            args.collection,
+            qrels=args.qrels,
+            same_patent=args.same_patent,
+            k=args.k,
+            runs_dir=args.runs_dir,
+            progress=None if args.quiet else _progress_bar(),
+        )
     if args.json:
         _print_json(payload)
     else:
@@ -230,21 +286,32 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str, handler, *, collection: bool | str = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if collection:
-            p.add_argument("--collection", required=collection is True, type=Path,
-                           default=os.environ.get("PATIMG_COLLECTION") if collection is True else None,
-                           help="collection folder")
+            p.add_argument(
+                "--collection",
+                required=collection is True,
+                type=Path,
+                default=os.environ.get("PATIMG_COLLECTION") if collection is True else None,
+                help="collection folder",
+            )
         p.add_argument("--json", action="store_true", help="print JSON on stdout")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
         p.set_defaults(handler=handler)
         return p
 
-    p = add("ingest", "ingest publications (USPTO ZIP/XML+TIFF, EPO package, image folder) into a collection",
-            cmd_ingest)
+    p = add(
+        "ingest",
+        "ingest publications (USPTO ZIP/XML+TIFF, EPO package, image folder) into a collection",
+        cmd_ingest,
+    )
     p.add_argument("sources", nargs="+", type=Path, help="files or folders to ingest")
     p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
 
-    p = add("read", "read the text drawn in one drawing (reference signs, captions, other text)", cmd_read,
-            collection=False)
+    p = add(
+        "read",
+        "read the text drawn in one drawing (reference signs, captions, other text)",
+        cmd_read,
+        collection=False,
+    )
     p.add_argument("image", type=Path)
     p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
 
@@ -255,9 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", required=True, help="figure id (see `patimg figures`)")
 
     p = add("index", "encode figures and build one FAISS index per channel", cmd_index)
-    p.add_argument("--visual", default=None, help="visual encoder: clip:ViT-B-32/openai, or the weight-free "
-                   "descriptor's name (default: the collection's, else CLIP when its weights exist)")
-    p.add_argument("--text", default=None, help="text encoder: minilm (offline), or a sentence-transformers name")
+    p.add_argument(
+        "--visual",
+        default=None,
+        help="visual encoder: clip:ViT-B-32/openai, or the weight-free "
+        "descriptor's name (default: the collection's, else CLIP when its weights exist)",
+    )
+    p.add_argument(
+        "--text", default=None, help="text encoder: minilm (offline), or a sentence-transformers name"
+    )
     p.add_argument("--rebuild", action="store_true", help="re-encode everything (to switch encoders)")
     p.add_argument("--index-kind", default="auto", choices=["auto", "flat", "ivfpq", "hnsw"])
 
@@ -265,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     query = p.add_mutually_exclusive_group()
     query.add_argument("--image", type=Path, help="query drawing")
     query.add_argument("--figure", help="query figure id of the collection")
-    query.add_argument("--queries", type=Path, help="file with one image path or figure id per line (JSON lines out)")
+    query.add_argument(
+        "--queries", type=Path, help="file with one image path or figure id per line (JSON lines out)"
+    )
     p.add_argument("--text", help="query text (alone or with --image/--figure)")
     p.add_argument("--channel", default="fused", choices=["visual", "text", "fused"])
     p.add_argument("--fusion", default="avg", choices=["avg", "max", "rrf", "weighted"])
@@ -278,11 +353,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude-patent", action="store_true", help="leave out the query's own patent")
     p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
 
-    p = add("eval", "AP@50 per query and mAP per method (trec_eval map_cut.50)", cmd_eval, collection="optional")
+    p = add(
+        "eval", "AP@50 per query and mAP per method (trec_eval map_cut.50)", cmd_eval, collection="optional"
+    )
     p.add_argument("--qrels", type=Path, help="TREC qrels file")
     p.add_argument("--run", type=Path, nargs="+", help="TREC run files to score (no collection needed)")
-    p.add_argument("--same-patent", action="store_true",
-                   help="automatic judgments: figures of the same patent are relevant (DeepPatent rule)")
+    p.add_argument(
+        "--same-patent",
+        action="store_true",
+        help="automatic judgments: figures of the same patent are relevant (DeepPatent rule)",
+    )
     p.add_argument("--runs-dir", type=Path, help="also write the qrels and one TREC run file per method here")
     p.add_argument("-k", type=int, default=50, help="cutoff (AP@k)")
 

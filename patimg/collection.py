@@ -86,8 +86,13 @@ class Collection:
         if folder.exists() and not folder.is_dir():
             raise BadInputError(str(folder), "exists and is not a folder; choose another collection path")
         folder.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT, "version": FORMAT_VERSION, "name": name or folder.resolve().name,
-                "created": _now(), "encoders": {}}
+        meta = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "name": name or folder.resolve().name,
+            "created": _now(),
+            "encoders": {},
+        }
         collection = cls(folder)
         with collection._connect() as db:
             db.executescript(_SCHEMA)
@@ -197,29 +202,55 @@ class Collection:
                 db.executemany(f"DELETE FROM {table} WHERE figure_id = ?", [(f,) for f in old])
             for table in ("figures", "sentences", "figure_descriptions", "patents"):
                 db.execute(f"DELETE FROM {table} WHERE patent_id = ?", (pid,))
-            db.execute(f"INSERT INTO patents ({','.join(row)}) VALUES ({','.join('?' * len(row))})",
-                       list(row.values()))
-            db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                           [(pid, s.index, s.text, s.section) for s in sentences])
-            db.executemany("INSERT INTO figure_descriptions VALUES (?, ?, ?)",
-                           [(pid, num, text) for num, text in figure_descriptions.items()])
+            db.execute(
+                f"INSERT INTO patents ({','.join(row)}) VALUES ({','.join('?' * len(row))})",
+                list(row.values()),
+            )
+            db.executemany(
+                "INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                [(pid, s.index, s.text, s.section) for s in sentences],
+            )
+            db.executemany(
+                "INSERT INTO figure_descriptions VALUES (?, ?, ?)",
+                [(pid, num, text) for num, text in figure_descriptions.items()],
+            )
             db.executemany(
                 "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(f.figure_id, pid, f.caption, f.figure_num, f.sheet, json.dumps(list(f.box)), f.rotation,
-                  f.image, f.split, position) for position, f in enumerate(figures)],
+                [
+                    (
+                        f.figure_id,
+                        pid,
+                        f.caption,
+                        f.figure_num,
+                        f.sheet,
+                        json.dumps(list(f.box)),
+                        f.rotation,
+                        f.image,
+                        f.split,
+                        position,
+                    )
+                    for position, f in enumerate(figures)
+                ],
             )
             db.executemany(
                 "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(fid, lab.text, lab.kind, *lab.box, lab.confidence)
-                 for fid, items in labels.items() for lab in items],
+                [
+                    (fid, lab.text, lab.kind, *lab.box, lab.confidence)
+                    for fid, items in labels.items()
+                    for lab in items
+                ],
             )
             db.executemany(
                 "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
-                [(link.figure_id, link.sign, link.term, json.dumps(list(link.sentence_indexes)))
-                 for link in links],
+                [
+                    (link.figure_id, link.sign, link.term, json.dumps(list(link.sentence_indexes)))
+                    for link in links
+                ],
             )
-            db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-                       (source_key, source, source_kind, pid, len(figures), _now()))
+            db.execute(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+                (source_key, source, source_kind, pid, len(figures), _now()),
+            )
         stale = set(old) - {f.figure_id for f in figures}
         for figure_id in stale:
             (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
@@ -238,6 +269,7 @@ class Collection:
     def stats(self) -> dict[str, int]:
         """Counts shown in the app and the CLI: patents, figures, signs, linked signs, links, sentences."""
         with self._connect() as db:
+
             def count(sql: str) -> int:
                 return int(db.execute(sql).fetchone()[0])
 
@@ -297,8 +329,10 @@ class Collection:
 
         counts = {
             r["figure_id"]: (r["n"], r["linked"])
-            for r in self._rows("SELECT figure_id, COUNT(*) AS n, SUM(sentence_indexes != '[]') AS linked "
-                                "FROM links GROUP BY figure_id")
+            for r in self._rows(
+                "SELECT figure_id, COUNT(*) AS n, SUM(sentence_indexes != '[]') AS linked "
+                "FROM links GROUP BY figure_id"
+            )
         }
         records = []
         for figure in self.figure_records(patent_id):
@@ -322,34 +356,58 @@ class Collection:
     def labels(self, figure_id: str) -> list[Label]:
         """Text read on a figure (boxes on the figure image)."""
         rows = self._rows("SELECT * FROM labels WHERE figure_id = ? ORDER BY rowid", (figure_id,))
-        return [Label(text=r["text"], kind=r["kind"], box=(r["x0"], r["y0"], r["x1"], r["y1"]),
-                      confidence=r["confidence"]) for r in rows]
+        return [
+            Label(
+                text=r["text"],
+                kind=r["kind"],
+                box=(r["x0"], r["y0"], r["x1"], r["y1"]),
+                confidence=r["confidence"],
+            )
+            for r in rows
+        ]
 
     def links(self, figure_id: str) -> list[SignLink]:
         """Reference signs of a figure with the sentences that use them (unlinked signs included)."""
         rows = self._rows("SELECT * FROM links WHERE figure_id = ? ORDER BY rowid", (figure_id,))
-        return [SignLink(figure_id=r["figure_id"], sign=r["sign"], term=r["term"],
-                         sentence_indexes=tuple(json.loads(r["sentence_indexes"]))) for r in rows]
+        return [
+            SignLink(
+                figure_id=r["figure_id"],
+                sign=r["sign"],
+                term=r["term"],
+                sentence_indexes=tuple(json.loads(r["sentence_indexes"])),
+            )
+            for r in rows
+        ]
 
     def all_links(self) -> dict[str, list[SignLink]]:
         """Links of every figure, by figure id (one query, for indexing)."""
         result: dict[str, list[SignLink]] = {}
         for r in self._rows("SELECT * FROM links ORDER BY rowid"):
-            result.setdefault(r["figure_id"], []).append(SignLink(
-                figure_id=r["figure_id"], sign=r["sign"], term=r["term"],
-                sentence_indexes=tuple(json.loads(r["sentence_indexes"]))))
+            result.setdefault(r["figure_id"], []).append(
+                SignLink(
+                    figure_id=r["figure_id"],
+                    sign=r["sign"],
+                    term=r["term"],
+                    sentence_indexes=tuple(json.loads(r["sentence_indexes"])),
+                )
+            )
         return result
 
     def sentences(self, patent_id: str, indexes: Sequence[int] | None = None) -> list[Sentence]:
         """Sentences of a patent in document order, optionally only those with the given indexes."""
         rows = self._rows("SELECT * FROM sentences WHERE patent_id = ? ORDER BY idx", (patent_id,))
         wanted = None if indexes is None else set(indexes)
-        return [Sentence(patent_id=patent_id, index=r["idx"], text=r["text"], section=r["section"])
-                for r in rows if wanted is None or r["idx"] in wanted]
+        return [
+            Sentence(patent_id=patent_id, index=r["idx"], text=r["text"], section=r["section"])
+            for r in rows
+            if wanted is None or r["idx"] in wanted
+        ]
 
     def figure_descriptions(self, patent_id: str) -> dict[str, str]:
         """Brief description of the drawings, figure number to sentence."""
-        rows = self._rows("SELECT figure_num, text FROM figure_descriptions WHERE patent_id = ?", (patent_id,))
+        rows = self._rows(
+            "SELECT figure_num, text FROM figure_descriptions WHERE patent_id = ?", (patent_id,)
+        )
         return {r["figure_num"]: r["text"] for r in rows}
 
     def ingest_errors(self) -> list[dict[str, str]]:
@@ -371,8 +429,16 @@ class Collection:
         """A raw table (``patents``, ``sentences``, ``figures``, ``labels``, ``links``...) for export."""
         import pandas as pd
 
-        if name not in {"sources", "patents", "sentences", "figure_descriptions", "figures", "labels",
-                        "links", "errors"}:
+        if name not in {
+            "sources",
+            "patents",
+            "sentences",
+            "figure_descriptions",
+            "figures",
+            "labels",
+            "links",
+            "errors",
+        }:
             raise KeyError(f"unknown table {name!r}")
         with self._connect() as db:
             return pd.read_sql_query(f"SELECT * FROM {name}", db)
@@ -381,7 +447,8 @@ class Collection:
         """Per figure, what search filters look at: patent, office, date, classes."""
         rows = self._rows(
             "SELECT f.figure_id, f.patent_id, f.caption, p.office, p.date, p.ipc, p.cpc, p.title "
-            "FROM figures f JOIN patents p ON p.patent_id = f.patent_id")
+            "FROM figures f JOIN patents p ON p.patent_id = f.patent_id"
+        )
         out = []
         for r in rows:
             record = dict(r)

@@ -39,7 +39,9 @@ class QuerySpec:
     text: str | None = None
 
 
-def same_patent_qrels(collection: Collection, *, skip_sheets: tuple[str, ...] = ("D00000",)) -> dict[str, dict[str, int]]:
+def same_patent_qrels(
+    collection: Collection, *, skip_sheets: tuple[str, ...] = ("D00000",)
+) -> dict[str, dict[str, int]]:
     """Automatic judgments: each figure is a query; the other figures of its patent are relevant.
 
     Args:
@@ -89,8 +91,15 @@ def method_runs(
             progress("evaluate", done, len(queries), qid)
         image = load_drawing(spec.image_path, name=spec.image_path) if spec.image_path else None
         for name, (channel, rule) in methods.items():
-            result = searcher.search(image=image, figure_id=spec.figure_id, text=spec.text, channel=channel,
-                                     fusion=rule, k=k, restrict_to=allowed)
+            result = searcher.search(
+                image=image,
+                figure_id=spec.figure_id,
+                text=spec.text,
+                channel=channel,
+                fusion=rule,
+                k=k,
+                restrict_to=allowed,
+            )
             runs[name][qid] = [(hit.figure_id, hit.score) for hit in result.hits]
     if progress:
         progress("evaluate", len(queries), len(queries), "")
@@ -105,8 +114,11 @@ def _queries_for(collection: Collection, qrels: Mapping[str, Any], store) -> dic
         stored = store.get_query(qid) if store is not None else None
         if stored is not None:
             # The store keeps "" for a field a query does not have; the searcher wants None there.
-            queries[qid] = QuerySpec(figure_id=stored.figure_id or None, image_path=stored.image_path or None,
-                                     text=stored.text or None)
+            queries[qid] = QuerySpec(
+                figure_id=stored.figure_id or None,
+                image_path=stored.image_path or None,
+                text=stored.text or None,
+            )
         elif qid in figure_ids:
             queries[qid] = QuerySpec(figure_id=qid)
         else:
@@ -149,8 +161,11 @@ def evaluate_collection(
         judged = same_patent_qrels(store_obj)
     elif qrels is None:
         if store is None:
-            raise BadInputError(str(judgments_path), "no judgments yet: judge results on the Judge page, "
-                                "give --qrels FILE, or use --same-patent for automatic judgments")
+            raise BadInputError(
+                str(judgments_path),
+                "no judgments yet: judge results on the Judge page, "
+                "give --qrels FILE, or use --same-patent for automatic judgments",
+            )
         judged = store.qrels()
     elif isinstance(qrels, Mapping):
         judged = {str(q): dict(d) for q, d in qrels.items()}
@@ -158,13 +173,20 @@ def evaluate_collection(
         judged = evaluation.read_qrels(qrels)
     queries = _queries_for(store_obj, judged, store)
     searcher = Searcher(store_obj.path)
-    skipped = {f.figure_id for f in store_obj.figure_records() if Path(f.sheet).stem.endswith("D00000")} \
-        if same_patent else None
+    skipped = (
+        {f.figure_id for f in store_obj.figure_records() if Path(f.sheet).stem.endswith("D00000")}
+        if same_patent
+        else None
+    )
     runs = method_runs(searcher, queries, k=k, progress=progress, exclude_ids=skipped)
     table = evaluation.evaluate(judged, runs, depth=k)
     payload = table.to_dict()
-    payload.setdefault("meta", {}).update({"queries": len(queries), "judgments": "same-patent" if same_patent
-                                           else ("qrels file" if qrels else "judgments.sqlite")})
+    payload.setdefault("meta", {}).update(
+        {
+            "queries": len(queries),
+            "judgments": "same-patent" if same_patent else ("qrels file" if qrels else "judgments.sqlite"),
+        }
+    )
     if runs_dir is not None:
         out = Path(runs_dir)
         out.mkdir(parents=True, exist_ok=True)

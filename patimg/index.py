@@ -62,6 +62,8 @@ AUTO_FLAT_MAX_BYTES = AUTO_FLAT_MAX * 512 * 4
 
 def _auto_is_flat(n: int, dim: int) -> bool:
     return n * dim * 4 <= AUTO_FLAT_MAX_BYTES
+
+
 #: An IVF-PQ index should be retrained once it holds this many times its training set.
 RETRAIN_FACTOR = 4
 HNSW_M = 32
@@ -332,8 +334,10 @@ def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInf
     params = dict(info.get("params", {}))
     index_type = info["index_type"]
     index = loaded.index
-    if index_type == "flat" and info.get("requested_kind") == "auto" and not _auto_is_flat(
-        len(all_ids), int(info["dim"])
+    if (
+        index_type == "flat"
+        and info.get("requested_kind") == "auto"
+        and not _auto_is_flat(len(all_ids), int(info["dim"]))
     ):
         old = (
             index.reconstruct_n(0, index.ntotal)

@@ -57,7 +57,10 @@ def _same_encoder(stored: dict[str, Any] | None, current: dict[str, Any]) -> boo
     if stored is None:
         return True
     return (stored.get("name"), stored.get("weights"), stored.get("dim")) == (
-        current.get("name"), current.get("weights"), current.get("dim"))
+        current.get("name"),
+        current.get("weights"),
+        current.get("dim"),
+    )
 
 
 def _check_or_rebuild(channel: str, stored, current, rebuild: bool, collection: Collection) -> bool:
@@ -69,11 +72,16 @@ def _check_or_rebuild(channel: str, stored, current, rebuild: bool, collection: 
     raise BackendMismatchError(
         f"the {channel} vectors of collection {collection.path} were made by {stored.get('name')!r} "
         f"(weights {stored.get('weights')!r}); you asked for {current.get('name')!r}. Re-run with "
-        f"--rebuild to re-encode every figure with the new encoder, or keep the collection's encoder.")
+        f"--rebuild to re-encode every figure with the new encoder, or keep the collection's encoder."
+    )
 
 
 def encode_visual(
-    collection: Collection, *, encoder, rebuild: bool = False, progress: Progress | None = None,
+    collection: Collection,
+    *,
+    encoder,
+    rebuild: bool = False,
+    progress: Progress | None = None,
     batch_size: int = 32,
 ) -> tuple[list[str], np.ndarray]:
     """Visual vectors of every figure, encoding only figures not encoded before."""
@@ -88,7 +96,7 @@ def encode_visual(
     todo = [f for f in figures if f.figure_id not in known]
     new_vectors: list[np.ndarray] = []
     for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
+        batch = todo[start : start + batch_size]
         if progress:
             progress("encode visual", start, len(todo), batch[0].figure_id)
         images = []
@@ -128,7 +136,11 @@ def figure_texts(collection: Collection) -> dict[str, list[tuple[str, int]]]:
 
 
 def encode_text(
-    collection: Collection, *, encoder, rebuild: bool = False, progress: Progress | None = None,
+    collection: Collection,
+    *,
+    encoder,
+    rebuild: bool = False,
+    progress: Progress | None = None,
     batch_size: int = 64,
 ) -> tuple[list[str], np.ndarray]:
     """Text vectors: per figure, the normalised mean of its linked sentences' vectors (the paper's rule).
@@ -154,7 +166,7 @@ def encode_text(
     for start in range(0, len(todo), batch_size):
         if progress:
             progress("encode text", start, len(todo), f"{todo[start][0]}")
-        batch = todo[start:start + batch_size]
+        batch = todo[start : start + batch_size]
         new_vectors.append(np.asarray(encoder.encode([texts[k] for k in batch]), dtype=np.float32))
     if progress:
         progress("encode text", len(todo), len(todo), "")
@@ -232,7 +244,9 @@ def build_indexes(
 
 def _write_index(store, channel, ids, vectors, encoder_info, kind, build_index) -> dict[str, Any]:
     out_dir = store.path / "indexes" / channel
-    info = build_index(vectors, list(ids), out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind)
+    info = build_index(
+        vectors, list(ids), out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind
+    )
     return info.to_dict()
 
 

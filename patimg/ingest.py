@@ -43,8 +43,12 @@ class IngestReport:
     figures: int = 0
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "skipped": self.skipped, "figures": self.figures,
-                "errors": [{"source": s, "problem": p} for s, p in self.errors]}
+        return {
+            "added": self.added,
+            "skipped": self.skipped,
+            "figures": self.figures,
+            "errors": [{"source": s, "problem": p} for s, p in self.errors],
+        }
 
 
 def _folder_patent(unit) -> Patent:
@@ -119,15 +123,27 @@ def read_figures(
             # Labels are stored on the figure image: shift them by the crop's origin.
             ox, oy = x0, y0
             labels[figure_id] = [
-                Label(text=lab.text, kind=lab.kind, confidence=lab.confidence,
-                      box=(lab.box[0] - ox, lab.box[1] - oy, lab.box[2] - ox, lab.box[3] - oy))
+                Label(
+                    text=lab.text,
+                    kind=lab.kind,
+                    confidence=lab.confidence,
+                    box=(lab.box[0] - ox, lab.box[1] - oy, lab.box[2] - ox, lab.box[3] - oy),
+                )
                 for lab in region.labels
             ]
-            figures.append(Figure(
-                figure_id=figure_id, patent_id=patent_id, caption=region.caption,
-                figure_num=region.figure_num or ref.figure_num, sheet=image_path.name, box=(x0, y0, x1, y1),
-                rotation=result.rotation, image=relative, split=getattr(region, "split", "single"),
-            ))
+            figures.append(
+                Figure(
+                    figure_id=figure_id,
+                    patent_id=patent_id,
+                    caption=region.caption,
+                    figure_num=region.figure_num or ref.figure_num,
+                    sheet=image_path.name,
+                    box=(x0, y0, x1, y1),
+                    rotation=result.rotation,
+                    image=relative,
+                    split=getattr(region, "split", "single"),
+                )
+            )
     return figures, labels
 
 
@@ -161,9 +177,14 @@ def link_figures(
     mention_index = build_mention_index(sentences)  # once per patent, shared by its figures
     links: list[SignLink] = []
     for figure in figures:
-        signs = list(dict.fromkeys(lab.text for lab in labels.get(figure.figure_id, ()) if lab.kind == "reference"))
-        links.extend(link_numerals_to_sentences(
-            figure_id=figure.figure_id, signs=signs, sentences=sentences, index=mention_index))
+        signs = list(
+            dict.fromkeys(lab.text for lab in labels.get(figure.figure_id, ()) if lab.kind == "reference")
+        )
+        links.extend(
+            link_numerals_to_sentences(
+                figure_id=figure.figure_id, signs=signs, sentences=sentences, index=mention_index
+            )
+        )
     return links
 
 
@@ -184,14 +205,20 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
     document = parse_publication(unit.xml) if unit.xml is not None else None
     patent = document.patent if document else _folder_patent(unit)
     drawings = _drawing_refs(document, unit.images)
-    figures, labels = read_figures(collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr,
-                                   problems=problems)
+    figures, labels = read_figures(
+        collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=problems
+    )
     links = link_figures(document=document, figures=figures, labels=labels)
     collection.write_publication(
-        source_key=unit.key, source=str(unit.source), source_kind=unit.kind, patent=patent,
+        source_key=unit.key,
+        source=str(unit.source),
+        source_kind=unit.kind,
+        patent=patent,
         sentences=document.sentences if document else (),
         figure_descriptions=document.figure_descriptions if document else {},
-        figures=figures, labels=labels, links=links,
+        figures=figures,
+        labels=labels,
+        links=links,
     )
     return patent.patent_id, len(figures)
 

@@ -102,7 +102,8 @@ class Searcher:
         if VISUAL not in infos and TEXT not in infos:
             raise PatImgError(
                 f"collection {self.collection.path} has no index yet: run `patimg index --collection "
-                f"{self.collection.path}` (or Rebuild on the Collection page)")
+                f"{self.collection.path}` (or Rebuild on the Collection page)"
+            )
         self.infos = infos
         self.indexes = {ch: load_index(self.collection.path / "indexes" / ch) for ch in infos}
         self.vectors = {ch: stored_vectors(self.collection, ch) for ch in infos}
@@ -139,8 +140,11 @@ class Searcher:
         date_from = _valid_iso(filters.date_from, "date_from")
         date_to = _valid_iso(filters.date_to, "date_to")
         prefix = _normalise_class(filters.class_prefix) if filters.class_prefix else ""
-        excluded = filters.exclude_patent if isinstance(filters.exclude_patent, str) else (
-            query_patent if filters.exclude_patent else None)
+        excluded = (
+            filters.exclude_patent
+            if isinstance(filters.exclude_patent, str)
+            else (query_patent if filters.exclude_patent else None)
+        )
         if not any([filters.office, date_from, date_to, prefix, excluded]):
             return None
         allowed = set()
@@ -220,8 +224,10 @@ class Searcher:
             text_vector = self._encode_query_text(text.strip())
             if text_vector is not None:
                 query_vectors["text"] = (
-                    text_vector if "text" not in query_vectors
-                    else _normalise(query_vectors["text"] + text_vector))
+                    text_vector
+                    if "text" not in query_vectors
+                    else _normalise(query_vectors["text"] + text_vector)
+                )
             if image is None and figure_id is None:
                 clip_vector = self._clip_text_vector(text.strip())
                 if clip_vector is not None:
@@ -236,15 +242,24 @@ class Searcher:
             allowed = set(restrict_to) if allowed is None else allowed & set(restrict_to)
         if exclude_query and figure_id is not None:
             allowed = (set(self._rows) if allowed is None else allowed) - {figure_id}
-        per_channel = {ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels}
+        per_channel = {
+            ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels
+        }
         result.channels_used = channels
         fused = fuse(per_channel, rule=fusion if len(channels) > 1 else "max", weights=weights, k=k)
         for rank, item in enumerate(fused, start=1):
             row = self._rows.get(item.id, {})
-            result.hits.append(Hit(
-                figure_id=item.id, patent_id=row.get("patent_id", ""), caption=row.get("caption", ""),
-                score=float(item.score), scores={ch: item.scores.get(ch) for ch in ("visual", "text")},
-                ranks={ch: item.ranks.get(ch) for ch in ("visual", "text")}, rank=rank))
+            result.hits.append(
+                Hit(
+                    figure_id=item.id,
+                    patent_id=row.get("patent_id", ""),
+                    caption=row.get("caption", ""),
+                    score=float(item.score),
+                    scores={ch: item.scores.get(ch) for ch in ("visual", "text")},
+                    ranks={ch: item.ranks.get(ch) for ch in ("visual", "text")},
+                    rank=rank,
+                )
+            )
         return result
 
     def all_figure_ids(self) -> list[str]:
@@ -262,7 +277,9 @@ class Searcher:
 
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         scores, ids = search_index(self.indexes[channel], query, k=k, allowed=allowed)
-        return [(fid, float(s)) for fid, s in zip(ids[0], scores[0], strict=True) if fid is not None and fid != ""]
+        return [
+            (fid, float(s)) for fid, s in zip(ids[0], scores[0], strict=True) if fid is not None and fid != ""
+        ]
 
     def _encode_query_text(self, text: str) -> np.ndarray | None:
         if "text" not in self.indexes:
@@ -308,5 +325,15 @@ def _normalise(vector: np.ndarray) -> np.ndarray:
 
 def hits_to_json(hits: list[Hit]) -> list[dict[str, Any]]:
     """The CLI's JSON shape of a result list."""
-    return [{"figure_id": h.figure_id, "patent": h.patent_id, "caption": h.caption, "score": h.score,
-             "scores": h.scores, "ranks": h.ranks, "rank": h.rank} for h in hits]
+    return [
+        {
+            "figure_id": h.figure_id,
+            "patent": h.patent_id,
+            "caption": h.caption,
+            "score": h.score,
+            "scores": h.scores,
+            "ranks": h.ranks,
+            "rank": h.rank,
+        }
+        for h in hits
+    ]

@@ -52,7 +52,9 @@ def test_figures_lists_split_figures_with_their_signs(real_collection, capsys):
 def test_links_name_terms_and_real_sentences(real_collection, capsys):
     _, out, _ = run_cli(capsys, "figures", "--collection", real_collection, "--json")
     figure = next(f for f in json.loads(out) if f["caption"] == "FIG. 2" and f["patent"] == "US12448527B2")
-    code, out, _ = run_cli(capsys, "links", "--collection", real_collection, "--figure", figure["id"], "--json")
+    code, out, _ = run_cli(
+        capsys, "links", "--collection", real_collection, "--figure", figure["id"], "--json"
+    )
     assert code == 0
     payload = json.loads(out)
     assert payload["figure_id"] == figure["id"]
@@ -76,8 +78,21 @@ def test_search_by_figure_returns_ranked_hits_with_channel_scores(real_collectio
     _, out, _ = run_cli(capsys, "figures", "--collection", real_collection, "--json")
     figures = json.loads(out)
     query = next(f for f in figures if f["caption"] == "FIG. 2" and f["patent"] == "US12448527B2")
-    code, out, _ = run_cli(capsys, "search", "--collection", real_collection, "--figure", query["id"],
-                           "--channel", "fused", "--fusion", "avg", "-k", "5", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "search",
+        "--collection",
+        real_collection,
+        "--figure",
+        query["id"],
+        "--channel",
+        "fused",
+        "--fusion",
+        "avg",
+        "-k",
+        "5",
+        "--json",
+    )
     assert code == 0
     hits = json.loads(out)
     assert 0 < len(hits) <= 5
@@ -85,11 +100,20 @@ def test_search_by_figure_returns_ranked_hits_with_channel_scores(real_collectio
     assert all(set(h) >= {"figure_id", "patent", "caption", "score", "scores", "rank"} for h in hits)
     assert query["id"] not in {h["figure_id"] for h in hits}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
-    code, out, _ = run_cli(capsys, "search", "--collection", real_collection, "--figure", query["id"],
-                           "--exclude-patent", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "search",
+        "--collection",
+        real_collection,
+        "--figure",
+        query["id"],
+        "--exclude-patent",
+        "--json",
+    )
     assert all(h["patent"] != "US12448527B2" for h in json.loads(out))
-    code, out, _ = run_cli(capsys, "search", "--collection", real_collection, "--figure", query["id"],
-                           "--office", "US", "--json")
+    code, out, _ = run_cli(
+        capsys, "search", "--collection", real_collection, "--figure", query["id"], "--office", "US", "--json"
+    )
     assert all(h["patent"].startswith("US") for h in json.loads(out))
 
 
@@ -99,8 +123,18 @@ def test_search_queries_file_prints_json_lines(real_collection, capsys, tmp_path
     image = shared_data_path("patents", "ep", "EP1667425", "imgf0006.tif")
     queries = tmp_path / "queries.txt"
     queries.write_text("\n".join([*ids, str(image), "no-such-figure"]) + "\n")
-    code, out, _ = run_cli(capsys, "search", "--collection", real_collection, "--queries", queries,
-                           "--channel", "visual", "-k", "3")
+    code, out, _ = run_cli(
+        capsys,
+        "search",
+        "--collection",
+        real_collection,
+        "--queries",
+        queries,
+        "--channel",
+        "visual",
+        "-k",
+        "3",
+    )
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [line["query"] for line in lines] == [*ids, str(image), "no-such-figure"]
     assert all(len(line["hits"]) == 3 for line in lines[:3])
@@ -112,15 +146,15 @@ def test_bad_inputs_are_reported_by_name_and_the_rest_goes_on(tmp_path, capsys):
     scans = tmp_path / "scans"  # a folder of images: one good drawing, one truncated (corrupt) TIFF
     scans.mkdir()
     shutil.copy(shared_data_path("patents", "ep", "EP1667425", "imgf0006.tif"), scans / "good.tif")
-    (scans / "broken.tif").write_bytes(
-        (us / "US12448527-20251021-D00002.TIF").read_bytes()[:2000])
+    (scans / "broken.tif").write_bytes((us / "US12448527-20251021-D00002.TIF").read_bytes()[:2000])
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as archive:
         archive.writestr("../escape.xml", "<x/>")
     empty = tmp_path / "empty.xml"
     empty.write_bytes(b"")
-    code, out, _ = run_cli(capsys, "ingest", us, scans, evil, empty, "--collection", tmp_path / "c",
-                           "--json", "-q")
+    code, out, _ = run_cli(
+        capsys, "ingest", us, scans, evil, empty, "--collection", tmp_path / "c", "--json", "-q"
+    )
     report = json.loads(out)
     problems = {Path(e["source"]).name: e["problem"] for e in report["errors"]}
     assert code == 0
@@ -129,7 +163,9 @@ def test_bad_inputs_are_reported_by_name_and_the_rest_goes_on(tmp_path, capsys):
     assert "empty.xml" in problems
     assert "broken.tif" in problems.get("scans", "")  # the corrupt image is named, its folder still ingested
     assert not (tmp_path / "escape.xml").exists()
-    code, out, _ = run_cli(capsys, "figures", "--collection", tmp_path / "c", "--patent", "FOLDER-scans", "--json")
+    code, out, _ = run_cli(
+        capsys, "figures", "--collection", tmp_path / "c", "--patent", "FOLDER-scans", "--json"
+    )
     figures = json.loads(out)  # good.tif prints FIG. 8 and FIG. 9, so it is split in two
     assert [f["caption"] for f in figures] == ["FIG. 8", "FIG. 9"]
     assert all(Path(f["image"]).name.startswith("FOLDER-scans-good-f") for f in figures)
@@ -141,9 +177,15 @@ def test_wrong_collection_path_is_one_clear_line(tmp_path, capsys):
 
 
 def test_python_dash_m_is_the_same_command(tmp_path):
-    drawing = shared_data_path("patents", "us-grants", "US12448527-20251021", "US12448527-20251021-D00002.TIF")
-    done = subprocess.run([sys.executable, "-m", "patimg", "read", str(drawing), "--json"], capture_output=True,
-                          text=True, check=True)
+    drawing = shared_data_path(
+        "patents", "us-grants", "US12448527-20251021", "US12448527-20251021-D00002.TIF"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "patimg", "read", str(drawing), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     items = json.loads(done.stdout)
     assert {"text", "kind", "box", "confidence"} == set(items[0])
     assert {"FIG. 2", "FIG. 3", "FIG. 4"} <= {i["text"] for i in items if i["kind"] == "figure"}

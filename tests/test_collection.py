@@ -12,22 +12,53 @@ from patimg.types import Figure, Label, Patent, Sentence, SignLink
 
 
 def _store_one(collection: Collection, *, figures: int = 2, title: str = "Rotor") -> None:
-    patent = Patent(patent_id="US1B2", office="US", number="1", kind="B2", date="2020-01-02", title=title,
-                    ipc=("B64C 11/00",), cpc=("B64C 11/02",), applicants=("ACME",))
-    sentences = [Sentence(patent_id="US1B2", index=0, text="The hub 14 carries blades 16."),
-                 Sentence(patent_id="US1B2", index=1, text="FIG. 1 is a side view.", section="drawings")]
-    figs = [Figure(figure_id=f"US1B2-D00001-f{k}", patent_id="US1B2", caption=f"FIG. {k}", figure_num=str(k),
-                   sheet="D00001.TIF", box=(0, 0, 10, 10), image=f"figures/US1B2-D00001-f{k}.png", split="caption")
-            for k in range(1, figures + 1)]
-    labels = {f.figure_id: [Label(text="14", kind="reference", box=(1, 2, 3, 4), confidence=0.9)] for f in figs}
+    patent = Patent(
+        patent_id="US1B2",
+        office="US",
+        number="1",
+        kind="B2",
+        date="2020-01-02",
+        title=title,
+        ipc=("B64C 11/00",),
+        cpc=("B64C 11/02",),
+        applicants=("ACME",),
+    )
+    sentences = [
+        Sentence(patent_id="US1B2", index=0, text="The hub 14 carries blades 16."),
+        Sentence(patent_id="US1B2", index=1, text="FIG. 1 is a side view.", section="drawings"),
+    ]
+    figs = [
+        Figure(
+            figure_id=f"US1B2-D00001-f{k}",
+            patent_id="US1B2",
+            caption=f"FIG. {k}",
+            figure_num=str(k),
+            sheet="D00001.TIF",
+            box=(0, 0, 10, 10),
+            image=f"figures/US1B2-D00001-f{k}.png",
+            split="caption",
+        )
+        for k in range(1, figures + 1)
+    ]
+    labels = {
+        f.figure_id: [Label(text="14", kind="reference", box=(1, 2, 3, 4), confidence=0.9)] for f in figs
+    }
     links = [SignLink(figure_id=f.figure_id, sign="14", term="hub", sentence_indexes=(0,)) for f in figs]
     links.append(SignLink(figure_id=figs[0].figure_id, sign="99", term=""))
     for f in figs:
         (collection.path / f.image).parent.mkdir(parents=True, exist_ok=True)
         (collection.path / f.image).write_bytes(b"png")
-    collection.write_publication(source_key=f"key-{figures}", source="src", source_kind="uspto", patent=patent,
-                                 sentences=sentences, figure_descriptions={"1": "FIG. 1 is a side view."},
-                                 figures=figs, labels=labels, links=links)
+    collection.write_publication(
+        source_key=f"key-{figures}",
+        source="src",
+        source_kind="uspto",
+        patent=patent,
+        sentences=sentences,
+        figure_descriptions={"1": "FIG. 1 is a side view."},
+        figures=figs,
+        labels=labels,
+        links=links,
+    )
 
 
 def test_round_trip_keeps_every_field(tmp_path):
@@ -43,8 +74,16 @@ def test_round_trip_keeps_every_field(tmp_path):
     assert links["99"].sentence_indexes == ()  # an unlinked sign is kept, not dropped
     assert collection.figure_descriptions("US1B2") == {"1": "FIG. 1 is a side view."}
     stats = collection.stats()
-    assert stats == {"patents": 1, "figures": 2, "signs": 3, "linked_signs": 2, "links": 2, "sentences": 2,
-                     "sources": 1, "errors": 0}
+    assert stats == {
+        "patents": 1,
+        "figures": 2,
+        "signs": 3,
+        "linked_signs": 2,
+        "links": 2,
+        "sentences": 2,
+        "sources": 1,
+        "errors": 0,
+    }
     assert collection.has_source("key-2") and not collection.has_source("other")
     frame = collection.figures()
     assert list(frame["n_signs"]) == [2, 1] and list(frame["n_linked"]) == [1, 1]

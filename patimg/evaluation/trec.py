@@ -159,5 +159,3 @@ def _read_lines(path: Path) -> list[str]:
         raise BadInputError(str(path), "file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(str(path), f"cannot read as UTF-8 text: {error}") from None
-
-
