@@ -266,9 +266,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(payload)
     else:
-        for name, run in payload["runs"].items():
-            print(f"{name:20s} AP@50 {run['AP@50']:.4f}  ({len(run['per_query'])} queries)")
+        print(format_table_1(payload))
     return 0
+
+
+def format_table_1(payload: dict) -> str:
+    """The evaluation as a plain-text table in the shape of the paper's Table 1, the paper's mAP beside it."""
+    from patimg.evaluation import RUN_LABELS
+    from patimg.judging import PAPER_TABLE_1
+
+    lines = [f"{'method':22s} {'run':16s} {'mAP (AP@50)':>11s} {'P@1':>6s} {'queries':>7s} {'paper':>6s}"]
+    for name, run in payload["runs"].items():
+        label = RUN_LABELS.get(name, name)
+        paper = PAPER_TABLE_1.get(label)
+        lines.append(
+            f"{label:22s} {name:16s} {run['AP@50']:11.3f} {run.get('P@1', float('nan')):6.3f} "
+            f"{len(run['per_query']):7d} {'' if paper is None else f'{paper:.3f}':>6s}"
+        )
+    return "\n".join(lines)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
