@@ -1,0 +1,129 @@
+"""Indexing a collection: only new figures are encoded, text vectors follow the links, encoders are checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from patimg.collection import Collection
+from patimg.errors import BackendMismatchError
+from patimg.indexing import build_indexes, stored_vectors
+from patimg.search import Searcher
+from patimg.types import Figure, Patent, Sentence, SignLink
+
+
+def _drawing(seed: int) -> Image.Image:
+    """A small line drawing: a few random strokes and circles, different for each seed."""
+    rng = np.random.default_rng(seed)
+    image = Image.new("L", (400, 400), 255)
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x0, y0, x1, y1 = (int(v) for v in rng.integers(20, 380, 4))
+        draw.line((x0, y0, x1, y1), fill=0, width=3)
+        draw.ellipse((x0 - 15, y0 - 15, x0 + 15, y0 + 15), outline=0, width=3)
+    return image
+
+
+def _add_patent(collection: Collection, number: int, *, figures: int = 2) -> None:
+    pid = f"US{number}B2"
+    sentences = [
+        Sentence(patent_id=pid, index=0, text=f"The rotor {number}0 carries blades."),
+        Sentence(patent_id=pid, index=1, text="A frame holds the motor."),
+    ]
+    figs, links = [], []
+    for k in range(1, figures + 1):
+        fid = f"{pid}-D00001-f{k}"
+        image = f"figures/{fid}.png"
+        (collection.path / "figures").mkdir(exist_ok=True)
+        _drawing(number * 10 + k).save(collection.path / image)
+        figs.append(Figure(figure_id=fid, patent_id=pid, caption=f"FIG. {k}", image=image))
+        # The first figure's sign links to a sentence; the second's sign is unlinked (no text vector).
+        links.append(SignLink(figure_id=fid, sign=f"{number}0", sentence_indexes=(0,) if k == 1 else ()))
+    collection.write_publication(
+        source_key=f"k{number}",
+        source="test",
+        source_kind="uspto",
+        patent=Patent(patent_id=pid, office="US"),
+        sentences=sentences,
+        figure_descriptions={},
+        figures=figs,
+        labels={},
+        links=links,
+    )
+
+
+class CountingEncoder:
+    """Wraps a real encoder and counts the images it was asked to encode."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.encoded = inner, 0
+        self.name, self.dim = inner.name, inner.dim
+
+    def info(self) -> dict:
+        return self.inner.info()
+
+    def encode(self, images, **options):
+        self.encoded += len(images)
+        return self.inner.encode(images, **options)
+
+
+@pytest.fixture()
+def counting(monkeypatch):
+    from patimg.encoders import base
+
+    real = base.get_visual_encoder
+    made: list[CountingEncoder] = []
+
+    def get_visual_encoder(spec, **options):
+        made.append(CountingEncoder(real(spec, **options)))
+        return made[-1]
+
+    monkeypatch.setattr(base, "get_visual_encoder", get_visual_encoder)
+    return made
+
+
+def test_adding_publications_encodes_only_new_figures(tmp_path, counting):
+    collection = Collection.create(tmp_path / "c")
+    _add_patent(collection, 1)
+    infos = build_indexes(collection.path, visual="rootsift-vlad", text="minilm")
+    assert counting[-1].encoded == 2 and infos["visual"]["count"] == 2
+    before = stored_vectors(collection, "visual")
+
+    _add_patent(collection, 2)
+    infos = build_indexes(collection.path)  # the collection's own encoders are reused
+    assert counting[-1].encoded == 2 and infos["visual"]["count"] == 4
+    after = stored_vectors(collection, "visual")
+    for fid, vector in before.items():
+        np.testing.assert_array_equal(after[fid], vector)
+    # Only figures with a linked sentence have a text vector; the unlinked ones are absent, not zero.
+    assert sorted(stored_vectors(collection, "text")) == ["US1B2-D00001-f1", "US2B2-D00001-f1"]
+    assert infos["text"]["count"] == 2
+
+    hits = Searcher(collection.path).search(figure_id="US1B2-D00001-f1", channel="visual", k=3).hits
+    assert len(hits) == 3 and "US1B2-D00001-f1" not in {h.figure_id for h in hits}
+
+
+def test_switching_encoders_is_refused_unless_rebuilt(tmp_path, monkeypatch):
+    from patimg.encoders import base
+    from patimg.encoders.drawing import DrawingDescriptorEncoder
+
+    collection = Collection.create(tmp_path / "c")
+    _add_patent(collection, 1)
+    build_indexes(collection.path, visual="rootsift-vlad", text="minilm")
+
+    class OtherCodebook(DrawingDescriptorEncoder):
+        """The same descriptor with another codebook: vectors that must not be mixed with the stored ones."""
+
+        def info(self) -> dict:
+            return {**super().info(), "weights": "sha256:another-codebook"}
+
+    monkeypatch.setattr(base, "get_visual_encoder", lambda spec, **options: OtherCodebook())
+    with pytest.raises(BackendMismatchError, match="--rebuild"):
+        build_indexes(collection.path)
+    infos = build_indexes(collection.path, rebuild=True)
+    assert infos["visual"]["encoder"]["weights"] == "sha256:another-codebook"
+    # A query encoded with the shipped codebook would not match the rebuilt index: an explicit error.
+    monkeypatch.undo()
+    with pytest.raises(BackendMismatchError):
+        Searcher(collection.path).search(image=_drawing(5), channel="visual", k=1)
