@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from patimg.judgments import JudgmentStore
 from patimg.types import Hit
 
 N_PER_WRITER = 40
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _write_judgments(folder: str, annotator: str, count: int) -> None:
@@ -28,16 +30,17 @@ def _write_judgments(folder: str, annotator: str, count: int) -> None:
 
 def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
     JudgmentStore(tmp_path)  # create the schema once, as opening a collection does
-    context = multiprocessing.get_context("spawn")
+    # Separate interpreters, as separate app servers or scripts would be (multiprocessing's spawn would
+    # re-import whatever __main__ an earlier test left behind).
+    script = "import sys; from tests.test_judgments import _write_judgments as w; w(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
     writers = [
-        context.Process(target=_write_judgments, args=(str(tmp_path), f"ann{k}", N_PER_WRITER))
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path), f"ann{k}", str(N_PER_WRITER)], cwd=REPO
+        )
         for k in range(4)
     ]
     for process in writers:
-        process.start()
-    for process in writers:
-        process.join(timeout=120)
-        assert process.exitcode == 0
+        assert process.wait(timeout=300) == 0
     store = JudgmentStore(tmp_path)
     judgments = store.judgments()
     assert len(judgments) == 4 * N_PER_WRITER
