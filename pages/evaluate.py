@@ -71,15 +71,11 @@ if result is not None:
             "be computed (AP divides by the number of relevant results)."
         )
     st.subheader(f"mAP (AP@{depth}) per method")
-    number = st.column_config.NumberColumn(format="%.3f")
     shown = result.table.copy()
     if "paper (mAP)" in shown:  # the paper has no rrf/weighted rows: a dash, not "None"
         shown["paper (mAP)"] = [f"{v:.3f}" if v == v else "–" for v in shown["paper (mAP)"]]
-    st.dataframe(
-        shown,
-        width="stretch",
-        column_config={f"mAP (AP@{depth})": number, "P@1": number},
-    )
+    # A static table, like the paper's: six rows read at a glance (and as text, not a canvas).
+    st.table(shown.style.format({f"mAP (AP@{depth})": "{:.3f}", "P@1": "{:.3f}"}))
     st.markdown(
         f"**{meta['queries']}** queries evaluated (of {meta['judged_queries']} judged; "
         f"{len(meta['queries_without_relevant'])} without any relevant result are left out) · "

@@ -169,7 +169,7 @@ def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(collection_pa
     judge.button(key="judge_not_relevant").click().run()
     evaluate.run()
     assert not evaluate.exception and not evaluate.error, [e.value for e in evaluate.error]
-    table = evaluate.dataframe[0].value
+    table = evaluate.table[0].value
     assert list(table.index[:4]) == ["textual", "visual", "re-ranking max", "re-ranking avg"]
     before = table["mAP (AP@50)"].tolist()
     summary = next(m.value for m in evaluate.markdown if "queries evaluated" in m.value)
@@ -185,7 +185,7 @@ def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(collection_pa
         judge.button(key="judge_relevant").click().run()
     assert _progress(judge) == (total, total)
     evaluate.run()
-    after = evaluate.dataframe[0].value["mAP (AP@50)"].tolist()
+    after = evaluate.table[0].value["mAP (AP@50)"].tolist()
     assert after != before
 
 
@@ -263,6 +263,8 @@ def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Pat
                 page = chromium.new_page(viewport={"width": 1400, "height": 1000})
                 page.set_default_timeout(TIMEOUT * 1000)
                 page.goto(url)
+                page.get_by_role("link", name="Evaluate").first.click()
+                page.get_by_text("No judgments yet").first.wait_for()
                 page.get_by_role("link", name="Judge").first.click()
                 page.get_by_role("textbox", name="Annotator").fill("ann")
                 page.get_by_role("textbox", name="Annotator").press("Enter")
@@ -274,6 +276,14 @@ def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Pat
                 page.keyboard.press("s")
                 page.keyboard.press("n")
                 page.get_by_text(re.compile(r"^2 / \d+ judged by ann$")).first.wait_for()
+                assert not page.get_by_text("Traceback").count()
+                page.screenshot(path=str(tmp_path / "judge.png"), full_page=True)
+                # The Evaluate page now scores every method on the one relevant judgment.
+                page.get_by_role("link", name="Evaluate").first.click()
+                page.get_by_text(re.compile(r"1 queries evaluated")).first.wait_for()
+                page.locator("table").get_by_text("re-ranking avg").first.wait_for()
+                page.wait_for_timeout(1500)  # let the per-query chart draw before the screenshot
+                page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
                 assert not page.get_by_text("Traceback").count()
                 chromium.close()
         finally:
