@@ -220,77 +220,38 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path
 @pytest.mark.browser
 def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Path) -> None:
     """The r/n/s keys click the buttons (the script reaches the page through ``window.parent``)."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from tests.appserver import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_app
 
-    from tests.test_browser import CHROMIUM, _free_port
-
-    if not CHROMIUM.is_file():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += [
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    env = {**os.environ, "PATIMG_COLLECTION": str(collection_path)}
-    with open(tmp_path / "server.log", "wb") as log:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                assert server.poll() is None and time.monotonic() < deadline, "streamlit did not start"
-                time.sleep(0.5)
-            with sync_api.sync_playwright() as playwright:
-                chromium = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-                )
-                page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(TIMEOUT * 1000)
-                page.goto(url)
-                page.get_by_role("link", name="Evaluate").first.click()
-                page.get_by_text("No judgments yet").first.wait_for()
-                page.get_by_role("link", name="Judge").first.click()
-                page.get_by_role("textbox", name="Annotator").fill("ann")
-                page.get_by_role("textbox", name="Annotator").press("Enter")
-                page.get_by_role("button", name="Judge this query").first.click()
-                page.get_by_text(re.compile(r"^0 / \d+ judged by ann$")).first.wait_for()
-                page.get_by_role("heading", name="Judge results").click()  # focus the page, not a field
-                page.keyboard.press("r")
-                page.get_by_text(re.compile(r"^1 / \d+ judged by ann$")).first.wait_for()
-                page.keyboard.press("s")
-                page.keyboard.press("n")
-                page.get_by_text(re.compile(r"^2 / \d+ judged by ann$")).first.wait_for()
-                assert not page.get_by_text("Traceback").count()
-                page.screenshot(path=str(tmp_path / "judge.png"), full_page=True)
-                # The Evaluate page now scores every method on the one relevant judgment.
-                page.get_by_role("link", name="Evaluate").first.click()
-                page.get_by_text(re.compile(r"1 queries evaluated")).first.wait_for()
-                page.locator("table").get_by_text("re-ranking avg").first.wait_for()
-                page.wait_for_timeout(1500)  # let the per-query chart draw before the screenshot
-                page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
-                assert not page.get_by_text("Traceback").count()
-                chromium.close()
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with serve_app(collection_path, tmp_path / "server.log") as url:
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(TIMEOUT * 1000)
+            page.goto(url)
+            page.get_by_role("link", name="Evaluate").first.click()
+            page.get_by_text("No judgments yet").first.wait_for()
+            page.get_by_role("link", name="Judge").first.click()
+            page.get_by_role("textbox", name="Annotator").fill("ann")
+            page.get_by_role("textbox", name="Annotator").press("Enter")
+            page.get_by_role("button", name="Judge this query").first.click()
+            page.get_by_text(re.compile(r"^0 / \d+ judged by ann$")).first.wait_for()
+            page.get_by_role("heading", name="Judge results").click()  # focus the page, not a field
+            page.keyboard.press("r")
+            page.get_by_text(re.compile(r"^1 / \d+ judged by ann$")).first.wait_for()
+            page.keyboard.press("s")
+            page.keyboard.press("n")
+            page.get_by_text(re.compile(r"^2 / \d+ judged by ann$")).first.wait_for()
+            assert not page.get_by_text("Traceback").count()
+            page.screenshot(path=str(tmp_path / "judge.png"), full_page=True)
+            # The Evaluate page now scores every method on the one relevant judgment.
+            page.get_by_role("link", name="Evaluate").first.click()
+            page.get_by_text(re.compile(r"1 queries evaluated")).first.wait_for()
+            page.locator("table").get_by_text("re-ranking avg").first.wait_for()
+            page.wait_for_timeout(1500)  # let the per-query chart draw before the screenshot
+            page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
+            assert not page.get_by_text("Traceback").count()
+            chromium.close()
     grades = sorted(j.grade for j in _store(collection_path).judgments())
     assert grades == [0, 1]
