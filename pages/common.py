@@ -174,3 +174,27 @@ def patent_label(row) -> str:
     title = row["title"] or ""
     date = f" ({row['date']})" if row["date"] else ""
     return f"{row['patent_id']} — {title}{date}"
+
+
+def pick_figure(collection, *, key: str) -> str | None:
+    """Patent then figure select boxes; returns the chosen figure id (``None`` with a warning when none).
+
+    Args:
+        collection: The open :class:`patimg.collection.Collection`.
+        key: Prefix of the widgets' keys (``<key>_patent``, ``<key>_figure``), unique per page.
+    """
+    patents = collection.patents()
+    if patents.empty:
+        st.warning("The collection has no patents yet.")
+        return None
+    labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
+    patent_id = st.selectbox("Patent", list(labels), format_func=labels.get, key=f"{key}_patent")
+    figures = collection.figures(patent_id)
+    if figures.empty:
+        st.warning("This patent has no figures.")
+        return None
+    names = {
+        r["figure_id"]: f"{r['caption'] or r['figure_id']} ({r['n_signs']} signs)"
+        for _, r in figures.iterrows()
+    }
+    return st.selectbox("Figure", list(names), format_func=names.get, key=f"{key}_figure")

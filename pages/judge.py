@@ -24,7 +24,7 @@ from pages.common import (
     highlight_sign,
     index_version,
     md_escape,
-    patent_label,
+    pick_figure,
     show_error,
 )
 from patimg.errors import PatImgError
@@ -94,21 +94,9 @@ if not annotator or any(ch.isspace() for ch in annotator):
 
 
 def _figure_choice() -> str | None:
-    patents = collection.patents()
-    if patents.empty:
-        st.warning("The collection has no patents yet.")
+    figure_id = pick_figure(collection, key="judge")
+    if figure_id is None:
         return None
-    labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
-    patent_id = st.selectbox("Patent", list(labels), format_func=labels.get, key="judge_patent")
-    figures = collection.figures(patent_id)
-    names = {
-        r["figure_id"]: f"{r['caption'] or r['figure_id']} ({r['n_signs']} signs)"
-        for _, r in figures.iterrows()
-    }
-    if not names:
-        st.warning("This patent has no figures.")
-        return None
-    figure_id = st.selectbox("Figure", list(names), format_func=names.get, key="judge_figure")
     st.image(str(collection.figure_image_path(figure_id)), width=240)
     return figure_id
 

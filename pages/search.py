@@ -16,7 +16,7 @@ from pages.common import (
     get_searcher,
     highlight_sign,
     md_escape,
-    patent_label,
+    pick_figure,
     show_error,
 )
 from patimg.errors import PatImgError
@@ -61,24 +61,6 @@ def _query_from_upload():
     return pages[page]
 
 
-def _query_from_collection() -> str | None:
-    patents = collection.patents()
-    if patents.empty:
-        st.warning("The collection has no patents yet.")
-        return None
-    labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
-    patent_id = st.selectbox("Patent", list(labels), format_func=labels.get, key="query_patent")
-    figures = collection.figures(patent_id)
-    if figures.empty:
-        st.warning("This patent has no figures.")
-        return None
-    names = {
-        r["figure_id"]: f"{r['caption'] or r['figure_id']} ({r['n_signs']} signs)"
-        for _, r in figures.iterrows()
-    }
-    return st.selectbox("Figure", list(names), format_func=names.get, key="query_figure")
-
-
 query_col, options_col = st.columns([3, 2])
 with query_col:
     source = st.radio(
@@ -90,7 +72,7 @@ with query_col:
         if query_image is not None:
             st.image(query_image, caption="Query drawing", width=280)
     else:
-        query_figure = _query_from_collection()
+        query_figure = pick_figure(collection, key="query")
         if query_figure:
             st.image(str(collection.figure_image_path(query_figure)), caption=query_figure, width=280)
     query_text = st.text_input('Optional text (e.g. "propeller with swept blades")', key="query_text")
