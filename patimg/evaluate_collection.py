@@ -39,23 +39,16 @@ class QuerySpec:
     text: str | None = None
 
 
-def same_patent_qrels(
-    collection: Collection, *, skip_sheets: tuple[str, ...] = ("D00000",)
-) -> dict[str, dict[str, int]]:
+def same_patent_qrels(collection: Collection) -> dict[str, dict[str, int]]:
     """Automatic judgments: each figure is a query; the other figures of its patent are relevant.
 
-    Args:
-        collection: The collection.
-        skip_sheets: Sheet stems left out as queries and as documents; by default the USPTO front-page
-            drawing ``-D00000``, which repeats one of the sheets.
+    (Ingest leaves out USPTO front-page drawings, which repeat a sheet and would be trivially relevant.)
 
     Returns:
         Qrels: query figure id -> figure id -> 1 for every other figure of the same patent.
     """
     by_patent: dict[str, list[str]] = {}
     for figure in collection.figure_records():
-        if any(Path(figure.sheet).stem.endswith(stem) for stem in skip_sheets):
-            continue
         by_patent.setdefault(figure.patent_id, []).append(figure.figure_id)
     qrels: dict[str, dict[str, int]] = {}
     for figures in by_patent.values():
@@ -73,7 +66,6 @@ def method_runs(
     k: int = 50,
     methods: Mapping[str, tuple[str, str]] = METHODS,
     progress: Callable[[str, int, int, str], None] | None = None,
-    exclude_ids: set[str] | None = None,
 ) -> dict[str, dict[str, list[tuple[str, float]]]]:
     """Run every method on every query; returns method -> query id -> ranked ``(figure id, score)``.
 
@@ -83,9 +75,6 @@ def method_runs(
     from patimg.figures import load_drawing
 
     runs: dict[str, dict[str, list[tuple[str, float]]]] = {name: {} for name in methods}
-    allowed = None
-    if exclude_ids:
-        allowed = {fid for fid in searcher.all_figure_ids() if fid not in exclude_ids}
     for done, (qid, spec) in enumerate(sorted(queries.items())):
         if progress:
             progress("evaluate", done, len(queries), qid)
@@ -98,7 +87,6 @@ def method_runs(
                 channel=channel,
                 fusion=rule,
                 k=k,
-                restrict_to=allowed,
             )
             runs[name][qid] = [(hit.figure_id, hit.score) for hit in result.hits]
     if progress:
@@ -173,12 +161,7 @@ def evaluate_collection(
         judged = evaluation.read_qrels(qrels)
     queries = _queries_for(store_obj, judged, store)
     searcher = Searcher(store_obj.path)
-    skipped = (
-        {f.figure_id for f in store_obj.figure_records() if Path(f.sheet).stem.endswith("D00000")}
-        if same_patent
-        else None
-    )
-    runs = method_runs(searcher, queries, k=k, progress=progress, exclude_ids=skipped)
+    runs = method_runs(searcher, queries, k=k, progress=progress)
     table = evaluation.evaluate(judged, runs, depth=k)
     payload = table.to_dict()
     payload.setdefault("meta", {}).update(

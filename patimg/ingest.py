@@ -70,7 +70,14 @@ def _drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> li
         pairs.append((image, ref))
     order = {d.file.lower(): i for i, d in enumerate(document.drawings)} if document else {}
     pairs.sort(key=lambda pair: (order.get(pair[0].name.lower(), len(order)), pair[0].name))
-    return pairs
+    # USPTO's front-page drawing (-D00000) repeats one of the sheets: kept only when there is nothing else,
+    # so that searches do not return every front-page figure twice.
+    sheets = [pair for pair in pairs if not _is_front_page(pair[0])]
+    return sheets or pairs
+
+
+def _is_front_page(image: Path) -> bool:
+    return image.stem.upper().endswith("-D00000")
 
 
 def _png_bytes(image) -> bytes:

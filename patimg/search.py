@@ -176,7 +176,6 @@ class Searcher:
         filters: SearchFilters | None = None,
         weights: dict[str, float] | None = None,
         exclude_query: bool = True,
-        restrict_to: set[str] | None = None,
     ) -> SearchResult:
         """Find figures like the query.
 
@@ -190,7 +189,6 @@ class Searcher:
             filters: Office, dates, class prefix, excluding the query's patent.
             weights: Channel weights for ``"weighted"`` fusion.
             exclude_query: Leave the query figure itself out of the results.
-            restrict_to: Only these figure ids may be returned (evaluation uses it to leave out front pages).
 
         Returns:
             The ranked hits with per-channel scores and ranks, and the query's own numerals.
@@ -238,8 +236,6 @@ class Searcher:
                 result.notes.append(f"the {ch} channel was not used: the query gives it nothing to compare")
         channels = [ch for ch in wanted if ch in query_vectors and ch in self.indexes]
         allowed = self.allowed_figures(filters, query_patent=query_patent)
-        if restrict_to is not None:
-            allowed = set(restrict_to) if allowed is None else allowed & set(restrict_to)
         if exclude_query and figure_id is not None:
             allowed = (set(self._rows) if allowed is None else allowed) - {figure_id}
         per_channel = {
@@ -261,10 +257,6 @@ class Searcher:
                 )
             )
         return result
-
-    def all_figure_ids(self) -> list[str]:
-        """Every figure id of the collection."""
-        return list(self._rows)
 
     def _figure(self, figure_id: str):
         try:

@@ -43,6 +43,8 @@ def test_figures_lists_split_figures_with_their_signs(real_collection, capsys):
     sheet2 = [f for f in figures if f["patent"] == "US12448527B2" and f["sheet"].endswith("D00002.TIF")]
     assert sorted(f["caption"] for f in sheet2) == ["FIG. 2", "FIG. 3", "FIG. 4"]
     assert {"id", "patent", "caption", "image", "signs"} <= set(figures[0])
+    # The front-page drawing (-D00000) repeats a sheet, so it is not a figure of its own.
+    assert not [f for f in figures if "D00000" in f["sheet"]]
     assert all(Path(f["image"]).is_file() for f in figures)
     fig2 = by_caption[("US12448527B2", "FIG. 2")]
     assert {"102", "106"} <= set(fig2["signs"])  # drawn on FIG. 2 (ground truth)
