@@ -123,6 +123,24 @@ if st.button("Search", type="primary", key="search_button"):
                 filters=filters,
                 weights=weights,
             )
+        searcher.log(
+            result,
+            user=st.session_state.get("annotator") or "examiner",
+            query={
+                "figure_id": query_figure if query_image is None else None,
+                "image": st.session_state.get("query_upload", ("", b""))[0]
+                if query_image is not None
+                else None,
+                "text": query_text or None,
+            },
+            settings={
+                "channel": channel,
+                "fusion": fusion,
+                "k": k,
+                "filters": vars(filters),
+                "weights": weights,
+            },
+        )
         st.session_state["search"] = {
             "result": result,
             "image": query_image,

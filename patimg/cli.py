@@ -7,6 +7,7 @@ JSON goes to stdout only, so scripts can pipe it.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -204,14 +205,24 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
     return weights
 
 
+def _log_search(searcher, result, query: dict, kwargs: dict) -> None:
+    """Every search from the command line goes to the collection's audit log too."""
+    settings = {**{k: v for k, v in kwargs.items() if k != "filters"}, "filters": vars(kwargs["filters"])}
+    searcher.log(result, user=getpass.getuser(), query=query, settings=settings)
+
+
 def _run_query(searcher, query: str, args: argparse.Namespace, text: str | None = None):
     """A query line is a figure id of the collection or a path to an image."""
     from patimg.figures import load_drawing
 
     kwargs = _search_kwargs(args)
     if Path(query).is_file():
-        return searcher.search(image=load_drawing(query, name=query), text=text, **kwargs)
-    return searcher.search(figure_id=query, text=text, **kwargs)
+        result = searcher.search(image=load_drawing(query, name=query), text=text, **kwargs)
+        _log_search(searcher, result, {"image": query, "text": text}, kwargs)
+    else:
+        result = searcher.search(figure_id=query, text=text, **kwargs)
+        _log_search(searcher, result, {"figure_id": query, "text": text}, kwargs)
+    return result
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -232,6 +243,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     kwargs = _search_kwargs(args)
     image = load_drawing(args.image, name=str(args.image)) if args.image else None
     result = searcher.search(image=image, figure_id=args.figure, text=args.text, **kwargs)
+    _log_search(
+        searcher,
+        result,
+        {"figure_id": args.figure, "image": str(args.image) if args.image else None, "text": args.text},
+        kwargs,
+    )
     if args.json:
         _print_json(hits_to_json(result.hits))
     else:

@@ -258,6 +258,27 @@ class Searcher:
             )
         return result
 
+    def log(
+        self, result: SearchResult, *, user: str, query: dict[str, Any], settings: dict[str, Any]
+    ) -> None:
+        """Append a search to the collection's audit log (``judgments.sqlite``), as examiners' offices keep.
+
+        Args:
+            result: What the search returned.
+            user: Who searched.
+            query: What was asked (figure id, image name or hash, text).
+            settings: Channel, fusion rule, k, filters.
+        """
+        from patimg.judgments import JudgmentStore
+
+        store = JudgmentStore(self.collection.path / "judgments.sqlite")
+        store.log_search(
+            user=user,
+            query=query,
+            settings={**settings, "channels_used": result.channels_used},
+            hits=result.hits,
+        )
+
     def _figure(self, figure_id: str):
         try:
             return self.collection.figure(figure_id)

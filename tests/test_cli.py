@@ -192,3 +192,21 @@ def test_python_dash_m_is_the_same_command(tmp_path):
     assert {"text", "kind", "box", "confidence"} == set(items[0])
     assert {"FIG. 2", "FIG. 3", "FIG. 4"} <= {i["text"] for i in items if i["kind"] == "figure"}
     assert {"102", "106", "108"} <= {i["text"] for i in items if i["kind"] == "reference"}
+
+
+def test_every_search_is_in_the_audit_log(real_collection, capsys):
+    from patimg.judgments import JudgmentStore
+
+    store = JudgmentStore(real_collection / "judgments.sqlite")
+    before = len(store.search_log())
+    _, out, _ = run_cli(capsys, "figures", "--collection", real_collection, "--json")
+    figure_id = json.loads(out)[0]["id"]
+    run_cli(
+        capsys, "search", "--collection", real_collection, "--figure", figure_id, "--fusion", "max", "-k", "4"
+    )
+    entries = store.search_log()
+    assert len(entries) == before + 1
+    newest = entries[0]
+    assert newest.query["figure_id"] == figure_id
+    assert newest.settings["fusion"] == "max" and newest.settings["k"] == 4
+    assert 0 < len(newest.hits) <= 4 and all("figure_id" in hit for hit in newest.hits)
