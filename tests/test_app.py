@@ -91,6 +91,7 @@ def test_a_bad_upload_shows_a_message_not_a_traceback(with_collection: Path) -> 
     at.run()
     assert not at.exception
     assert at.error and "drawing.png" in at.error[0].value
+    assert "not an image" in at.error[0].value and "BytesIO" not in at.error[0].value
 
 
 def test_search_with_an_uploaded_real_drawing(with_collection: Path) -> None:

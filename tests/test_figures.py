@@ -107,9 +107,22 @@ def test_empty_file_is_bad_input(tmp_path):
 def test_text_file_renamed_png_is_bad_input(tmp_path):
     path = tmp_path / "notes.png"
     path.write_text("FIG. 1 is a side view of the rotor.\n")
-    with pytest.raises(BadInputError, match="not a readable image") as error:
+    with pytest.raises(BadInputError, match="not an image") as error:
         load_drawing(path)
     assert error.value.source == str(path)
+    assert "BytesIO" not in str(error.value)  # no Python internals in what the examiner reads
+
+
+def test_truncated_png_names_the_problem_without_internals(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "cut.png"
+    Image.new("L", (400, 300), 255).save(path)
+    path.write_bytes(path.read_bytes()[:60])
+    with pytest.raises(BadInputError) as error:
+        load_drawing(path)
+    assert error.value.source == str(path)
+    assert "BytesIO" not in str(error.value)
 
 
 def test_missing_file_is_bad_input(tmp_path):

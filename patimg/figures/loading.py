@@ -13,6 +13,7 @@ descriptors gain nothing past 300 dpi, and this keeps memory per sheet under ~20
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -69,6 +70,11 @@ def load_drawing_pages(
     return _load(source, name=name, max_pixels=max_pixels, max_side=max_side, all_pages=True)
 
 
+def _plain(error: BaseException) -> str:
+    """Pillow's message without the in-memory buffer's repr (``<_io.BytesIO object at 0x...>``)."""
+    return re.sub(r"<_io\.BytesIO object at 0x[0-9a-f]+>", "the data", str(error))
+
+
 def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, all_pages: bool) -> list:
     label = (
         name if name is not None else ("<bytes>" if isinstance(source, bytes | bytearray) else str(source))
@@ -83,8 +89,12 @@ def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, a
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as error:
             raise BadInputError(label, f"image too large: {error}; limit is {max_pixels} pixels") from None
+        except Image.UnidentifiedImageError:
+            raise BadInputError(
+                label, "not an image: its content is none of the formats Pillow reads (PNG, JPEG, TIFF, ...)"
+            ) from None
         except (OSError, SyntaxError, ValueError, EOFError) as error:
-            raise BadInputError(label, f"not a readable image ({error})") from None
+            raise BadInputError(label, f"not a readable image ({_plain(error)})") from None
         pages: list[Image.Image] = []
         with image:
             n_pages = getattr(image, "n_frames", 1) if all_pages else 1
@@ -92,7 +102,9 @@ def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, a
                 try:
                     image.seek(page)
                 except (OSError, EOFError, ValueError) as error:
-                    raise BadInputError(label, f"page {page + 1} of {n_pages} unreadable ({error})") from None
+                    raise BadInputError(
+                        label, f"page {page + 1} of {n_pages} unreadable ({_plain(error)})"
+                    ) from None
                 width, height = image.size
                 if width <= 0 or height <= 0:
                     raise BadInputError(label, f"image has no pixels ({width}x{height})")
