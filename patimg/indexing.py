@@ -9,6 +9,7 @@ is an error unless ``rebuild=True``.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,50 @@ def _check_or_rebuild(channel: str, stored, current, rebuild: bool, collection: 
     )
 
 
+#: Seconds between checkpoints of the vectors encoded so far: an interrupted run resumes from the last one.
+CHECKPOINT_SECONDS = 60.0
+
+
+def _encode_missing(
+    store: VectorStore,
+    *,
+    old_ids: Sequence[str],
+    old_vectors: np.ndarray | None,
+    todo: Sequence[str],
+    encode_batch: Callable[[Sequence[str]], Any],
+    info: dict[str, Any],
+    dim: int,
+    batch_size: int,
+    stage: str,
+    progress: Progress | None,
+) -> dict[str, np.ndarray]:
+    """Encode the ``todo`` keys in batches, checkpointing to ``store`` as it goes.
+
+    Encoding is the slow stage (about a second a figure on a CPU), so the vectors done so far, old and
+    new, are saved every :data:`CHECKPOINT_SECONDS`; a run that is interrupted (Ctrl-C, a crash, a closed
+    browser tab) then loses at most that much work, and the next run encodes only what is still missing.
+
+    Returns:
+        Every vector known afterwards (the old ones and the new), by key.
+    """
+    done_ids = list(old_ids)
+    done: list[np.ndarray] = [old_vectors] if old_vectors is not None and len(old_ids) else []
+    last_checkpoint = time.monotonic()
+    for start in range(0, len(todo), batch_size):
+        batch = list(todo[start : start + batch_size])
+        if progress:
+            progress(stage, start, len(todo), batch[0])
+        done.append(np.asarray(encode_batch(batch), dtype=np.float32).reshape(len(batch), dim))
+        done_ids += batch
+        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS and start + batch_size < len(todo):
+            store.save(done_ids, np.concatenate(done), info)
+            last_checkpoint = time.monotonic()
+    if progress:
+        progress(stage, len(todo), len(todo), "")
+    matrix = np.concatenate(done) if done else np.zeros((0, dim), np.float32)
+    return {key: matrix[row] for row, key in enumerate(done_ids)}
+
+
 def encode_visual(
     collection: Collection,
     *,
@@ -91,32 +136,36 @@ def encode_visual(
     old_ids, old_vectors, stored = store.load()
     if not _check_or_rebuild(VISUAL, stored, encoder.info(), rebuild, collection):
         old_ids, old_vectors = [], None
-    known = {fid: i for i, fid in enumerate(old_ids)}
+    known = set(old_ids)
     figures = collection.figure_records()
     todo = [f for f in figures if f.figure_id not in known]
-    new_vectors: list[np.ndarray] = []
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        if progress:
-            progress("encode visual", start, len(todo), batch[0].figure_id)
+    image_of = {f.figure_id: collection.path / f.image for f in todo}
+
+    def encode_batch(batch: Sequence[str]) -> np.ndarray:
         images = []
-        for figure in batch:
-            path = collection.path / figure.image
+        for figure_id in batch:
+            path = image_of[figure_id]
             try:
                 with Image.open(path) as image:
                     images.append(image.convert("L"))
             except OSError as error:
                 raise BadInputError(str(path), f"figure image unreadable: {error}") from error
-        new_vectors.append(np.asarray(encoder.encode(images), dtype=np.float32))
-    if progress:
-        progress("encode visual", len(todo), len(todo), "")
-    dim = int(encoder.dim)
-    new = np.concatenate(new_vectors) if new_vectors else np.zeros((0, dim), np.float32)
-    new_pos = {f.figure_id: i for i, f in enumerate(todo)}
+        return encoder.encode(images)
+
+    by_id = _encode_missing(
+        store,
+        old_ids=old_ids,
+        old_vectors=old_vectors,
+        todo=[f.figure_id for f in todo],
+        encode_batch=encode_batch,
+        info=encoder.info(),
+        dim=int(encoder.dim),
+        batch_size=batch_size,
+        stage="encode visual",
+        progress=progress,
+    )
     ids = [f.figure_id for f in figures]
-    vectors = np.zeros((len(ids), dim), np.float32)
-    for row, fid in enumerate(ids):
-        vectors[row] = old_vectors[known[fid]] if fid in known else new[new_pos[fid]]
+    vectors = np.stack([by_id[fid] for fid in ids]) if ids else np.zeros((0, int(encoder.dim)), np.float32)
     store.save(ids, vectors, encoder.info())
     return ids, vectors
 
@@ -154,29 +203,29 @@ def encode_text(
     old_keys, old_vectors, stored = sentence_store.load()
     if not _check_or_rebuild(TEXT, stored, encoder.info(), rebuild, collection):
         old_keys, old_vectors = [], None
-    known = {key: i for i, key in enumerate(old_keys)}
+    known = set(old_keys)
     wanted = figure_texts(collection)
     needed = sorted({key for keys in wanted.values() for key in keys})
-    todo = [key for key in needed if f"{key[0]}#{key[1]}" not in known]
-    texts: dict[tuple[str, int], str] = {}
-    for patent_id in sorted({p for p, _ in todo}):
+    todo = [f"{p}#{i}" for p, i in needed if f"{p}#{i}" not in known]
+    texts: dict[str, str] = {}
+    for patent_id in sorted({key.rsplit("#", 1)[0] for key in todo}):
         for sentence in collection.sentences(patent_id):
-            texts[(patent_id, sentence.index)] = sentence.text
-    new_vectors = []
-    for start in range(0, len(todo), batch_size):
-        if progress:
-            progress("encode text", start, len(todo), f"{todo[start][0]}")
-        batch = todo[start : start + batch_size]
-        new_vectors.append(np.asarray(encoder.encode([texts[k] for k in batch]), dtype=np.float32))
-    if progress:
-        progress("encode text", len(todo), len(todo), "")
+            texts[f"{patent_id}#{sentence.index}"] = sentence.text
+    by_key = _encode_missing(
+        sentence_store,
+        old_ids=old_keys,
+        old_vectors=old_vectors,
+        todo=todo,
+        encode_batch=lambda batch: encoder.encode([texts[key] for key in batch]),
+        info=encoder.info(),
+        dim=int(encoder.dim),
+        batch_size=batch_size,
+        stage="encode text",
+        progress=progress,
+    )
     dim = int(encoder.dim)
-    new = np.concatenate(new_vectors) if new_vectors else np.zeros((0, dim), np.float32)
     keys = [f"{p}#{i}" for p, i in needed]
-    new_pos = {f"{p}#{i}": row for row, (p, i) in enumerate(todo)}
-    sentence_vectors = np.zeros((len(keys), dim), np.float32)
-    for row, key in enumerate(keys):
-        sentence_vectors[row] = old_vectors[known[key]] if key in known else new[new_pos[key]]
+    sentence_vectors = np.stack([by_key[key] for key in keys]) if keys else np.zeros((0, dim), np.float32)
     sentence_store.save(keys, sentence_vectors, encoder.info())
     row_of = {key: row for row, key in enumerate(keys)}
     ids, vectors = [], []

@@ -127,3 +127,35 @@ def test_switching_encoders_is_refused_unless_rebuilt(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(BackendMismatchError):
         Searcher(collection.path).search(image=_drawing(5), channel="visual", k=1)
+
+
+def test_interrupted_encoding_resumes_where_it_stopped(tmp_path, monkeypatch):
+    from patimg import indexing
+    from patimg.encoders.drawing import DrawingDescriptorEncoder
+
+    collection = Collection.create(tmp_path / "c")
+    for number in (1, 2):
+        _add_patent(collection, number)  # 4 figures
+    monkeypatch.setattr(indexing, "CHECKPOINT_SECONDS", 0.0)  # checkpoint after every batch
+
+    class StopsAfterTwo(CountingEncoder):
+        """Encodes two figures, then the run is interrupted (Ctrl-C)."""
+
+        def encode(self, images, **options):
+            if self.encoded >= 2:
+                raise KeyboardInterrupt
+            return super().encode(images, **options)
+
+    with pytest.raises(KeyboardInterrupt):
+        indexing.encode_visual(collection, encoder=StopsAfterTwo(DrawingDescriptorEncoder()), batch_size=1)
+    assert len(stored_vectors(collection, "visual")) == 2  # the work done survived
+
+    resumed = CountingEncoder(DrawingDescriptorEncoder())
+    ids, vectors = indexing.encode_visual(collection, encoder=resumed, batch_size=1)
+    assert resumed.encoded == 2  # only what was missing
+    assert ids == [f.figure_id for f in collection.figure_records()]
+    fresh = Collection.create(tmp_path / "fresh")
+    for number in (1, 2):
+        _add_patent(fresh, number)
+    _, expected = indexing.encode_visual(fresh, encoder=DrawingDescriptorEncoder())
+    np.testing.assert_allclose(vectors, expected, rtol=1e-5, atol=1e-6)
