@@ -164,6 +164,12 @@ def cmd_index(args: argparse.Namespace) -> int:
                 f"{channel}: {info.get('count', '?')} vectors, {info.get('index_type', info.get('kind', '?'))}",
                 file=sys.stderr,
             )
+        if not infos.get("visual", {}).get("count"):
+            print(
+                f"the collection {args.collection} holds no figures yet: add publications with "
+                f"`patimg ingest SOURCE... --collection {args.collection}`",
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -178,6 +178,14 @@ def test_wrong_collection_path_is_one_clear_line(tmp_path, capsys):
     assert code == 2 and "nope" in err and "Traceback" not in err
 
 
+def test_indexing_an_empty_collection_says_to_ingest_first(tmp_path, capsys):
+    from patimg.collection import Collection
+
+    Collection.create(tmp_path / "empty")
+    code, _, err = run_cli(capsys, "index", "--collection", tmp_path / "empty", "-q")
+    assert code == 0 and "no figures yet" in err and "patimg ingest" in err
+
+
 def test_python_dash_m_is_the_same_command(tmp_path):
     drawing = shared_data_path(
         "patents", "us-grants", "US12448527-20251021", "US12448527-20251021-D00002.TIF"
