@@ -408,9 +408,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_library_progress_bars() -> None:
+    """``--quiet`` also means no "Loading weights" bars from Hugging Face libraries (scripts parse stderr)."""
+    # Read by huggingface_hub and by transformers when they are first imported (after this).
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``patimg`` command."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "quiet", False):
+        _silence_library_progress_bars()
     try:
         return int(args.handler(args) or 0)
     except PatImgError as error:

@@ -178,12 +178,18 @@ def test_wrong_collection_path_is_one_clear_line(tmp_path, capsys):
     assert code == 2 and "nope" in err and "Traceback" not in err
 
 
-def test_indexing_an_empty_collection_says_to_ingest_first(tmp_path, capsys):
+def test_indexing_an_empty_collection_says_to_ingest_first(tmp_path):
     from patimg.collection import Collection
 
     Collection.create(tmp_path / "empty")
-    code, _, err = run_cli(capsys, "index", "--collection", tmp_path / "empty", "-q")
-    assert code == 0 and "no figures yet" in err and "patimg ingest" in err
+    # In a fresh interpreter, so that --quiet is seen before any Hugging Face library is imported.
+    done = subprocess.run(
+        [sys.executable, "-m", "patimg", "index", "--collection", str(tmp_path / "empty"), "-q"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "no figures yet" in done.stderr and "patimg ingest" in done.stderr
+    assert "Loading weights" not in done.stderr and "it/s" not in done.stderr  # -q: no progress bars
 
 
 def test_python_dash_m_is_the_same_command(tmp_path):
