@@ -107,13 +107,12 @@ with text_col:
             )
 with image_col:
     try:
-        from patimg.figures import load_drawing, render_labels
+        from patimg.figures import collection_figure_html
 
-        image = load_drawing(collection.figure_image_path(figure_id), name=figure_id)
-        st.image(
-            render_labels(image, collection.labels(figure_id), highlight=sign),
-            width="stretch",
-            caption="Blue: reference signs read; red: the selected sign; green: caption",
+        st.html(collection_figure_html(collection, figure_id, highlight=sign))
+        st.caption(
+            "Hover a sign for its term and sentences. Blue: reference signs read; red: the selected sign; "
+            "green: caption"
         )
     except Exception as error:  # noqa: BLE001 - a broken image file must not break the page
         show_error(error)

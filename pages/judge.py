@@ -229,11 +229,11 @@ def _signs_and_sentences(figure_id: str) -> None:
                 st.caption(f"and {more} more sentence(s): see the Browse page")
 
 
-def _figure_image(figure_id: str):
-    from patimg.figures import load_drawing, render_labels
+def _show_figure(figure_id: str) -> None:
+    """The figure with its signs boxed; hovering a sign shows its term and sentences."""
+    from patimg.figures import collection_figure_html
 
-    image = load_drawing(collection.figure_image_path(figure_id), name=figure_id)
-    return render_labels(image, collection.labels(figure_id))
+    st.html(collection_figure_html(collection, figure_id))
 
 
 def _show_query() -> None:
@@ -241,7 +241,7 @@ def _show_query() -> None:
     st.caption(md_escape(f"{query_id}: {describe_query(spec)}"))
     try:
         if spec.figure_id:
-            st.image(_figure_image(spec.figure_id), width="stretch")
+            _show_figure(spec.figure_id)
             _signs_and_sentences(spec.figure_id)
         elif spec.image_path:
             from patimg.figures import load_drawing
@@ -299,7 +299,7 @@ if view == "One at a time":
             st.caption(f"You changed this judgment {len(own) - 1} time(s); the history is kept.")
         st.caption(md_escape(f"{figure.patent_id} · {figure.caption or current} · {patent.title}"))
         try:
-            st.image(_figure_image(current), width="stretch")
+            _show_figure(current)
         except Exception as error:  # noqa: BLE001
             show_error(error)
         _signs_and_sentences(current)

@@ -180,11 +180,11 @@ def _show_links(figure_id: str, patent_id: str, *, key: str) -> None:
     return sign
 
 
-def _figure_with_boxes(figure_id: str, highlight: str | None):
-    from patimg.figures import load_drawing, render_labels
+def _show_figure_with_signs(figure_id: str, highlight: str | None) -> None:
+    """The figure with its signs boxed; hovering a sign shows its term and sentences."""
+    from patimg.figures import collection_figure_html
 
-    image = load_drawing(collection.figure_image_path(figure_id), name=figure_id)
-    return render_labels(image, collection.labels(figure_id), highlight=highlight)
+    st.html(collection_figure_html(collection, figure_id, highlight=highlight))
 
 
 state = st.session_state.get("search")
@@ -238,7 +238,7 @@ if state:
                     query_sign = _show_links(
                         state["figure_id"], collection.figure(state["figure_id"]).patent_id, key="query_sign"
                     )
-                    st.image(_figure_with_boxes(state["figure_id"], query_sign), width="stretch")
+                    _show_figure_with_signs(state["figure_id"], query_sign)
                 elif state["image"] is not None:
                     from patimg.figures import render_labels
 
@@ -247,7 +247,7 @@ if state:
                 st.markdown(f"**{md_escape(hit.patent_id)}** {md_escape(titles.get(hit.patent_id, ''))}")
                 st.caption(md_escape(_scores_line(hit)))
                 hit_sign = _show_links(hit.figure_id, hit.patent_id, key="hit_sign")
-                st.image(_figure_with_boxes(hit.figure_id, hit_sign), width="stretch")
+                _show_figure_with_signs(hit.figure_id, hit_sign)
             if st.button("Close", key="close_hit"):
                 st.session_state.pop("opened_hit", None)
                 st.rerun()

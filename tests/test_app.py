@@ -78,6 +78,13 @@ def test_search_by_a_collection_figure_finds_its_family(with_collection: Path) -
     assert any(s.value.endswith("results") for s in at.subheader)
     assert at.get("download_button")  # the CSV export
 
+    # Opening a result shows query and result side by side, each sign a hover region with its sentences.
+    at.button(key=f"open-{hits[0].figure_id}").click().run()
+    assert not at.exception
+    figures = [h.value for h in at.html if "patimg-figure" in h.value]
+    assert len(figures) == 2, "query and result figures side by side"
+    assert all('data-sign="' in f and 'title="' in f for f in figures)
+
     # Open the best hit: side by side with the query, its signs with their sentences highlighted.
     at.button(key=f"open-{hits[0].figure_id}").click().run()
     assert not at.exception
@@ -117,6 +124,11 @@ def test_browse_shows_signs_and_linked_sentences(with_collection: Path) -> None:
     linked = [o for o in signs.options if "unlinked" not in o]
     assert linked
     assert any("orange-background" in m.value for m in at.markdown)  # the numeral highlighted in a sentence
+    # The figure: every sign read is a hover region whose tooltip names its term and quotes a sentence.
+    figure = next(h.value for h in at.html if "patimg-figure" in h.value)
+    regions = [r.split("</span>", 1)[0] for r in figure.split('data-sign="')[1:]]
+    assert len(regions) >= len(signs.options)  # a sign drawn twice has two regions
+    assert any('title="' in r and "•" in r for r in regions)
 
 
 def test_browse_marks_unlinked_signs(with_collection: Path) -> None:

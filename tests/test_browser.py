@@ -85,6 +85,19 @@ def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
     page.get_by_text("Browse the collection").first.wait_for()
     page.get_by_text("Reference signs on this figure").first.wait_for()
     assert page.get_by_text("•").count() > 0  # linked sentences of the selected sign
+    # The figure with its signs boxed, and one hover region per sign whose title (the browser's own
+    # tooltip) names the term and quotes the sentences; it must survive Streamlit's HTML sanitiser.
+    drawing = page.locator("div.patimg-figure img").first
+    drawing.wait_for()
+    assert drawing.bounding_box()["height"] > 200
+    regions = page.locator("div.patimg-figure span.patimg-sign")
+    assert regions.count() > 0
+    region = regions.first
+    box = region.bounding_box()
+    assert box and box["width"] > 5 and box["height"] > 5  # placed over the numeral, not collapsed
+    region.hover()
+    assert region.evaluate("r => getComputedStyle(r).outlineWidth") == "3px"  # the :hover style applies
+    assert region.get_attribute("title").startswith(region.get_attribute("data-sign") + ": ")
     _publish(_shot(page, "browse"), "browse")
 
     page.goto(f"{app_url}/collection")

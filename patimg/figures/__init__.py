@@ -13,7 +13,13 @@ from __future__ import annotations
 from patimg.figures.captions import Caption, figure_number, find_captions, header_band
 from patimg.figures.loading import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, load_drawing, load_drawing_pages
 from patimg.figures.pipeline import DRAWING_KINDS, DrawingFigures, figures_from_drawing
-from patimg.figures.rendering import crop_figure, render_labels
+from patimg.figures.rendering import (
+    collection_figure_html,
+    crop_figure,
+    labels_html,
+    render_labels,
+    sign_tooltips,
+)
 from patimg.figures.splitting import SPLIT_KINDS, FigureRegion, split_sheet
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "Caption",
     "DrawingFigures",
     "FigureRegion",
+    "collection_figure_html",
     "crop_figure",
     "figure_number",
     "find_captions",
@@ -31,6 +38,8 @@ __all__ = [
     "header_band",
     "load_drawing",
     "load_drawing_pages",
+    "labels_html",
     "render_labels",
+    "sign_tooltips",
     "split_sheet",
 ]
