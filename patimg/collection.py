@@ -369,28 +369,22 @@ class Collection:
     def links(self, figure_id: str) -> list[SignLink]:
         """Reference signs of a figure with the sentences that use them (unlinked signs included)."""
         rows = self._rows("SELECT * FROM links WHERE figure_id = ? ORDER BY rowid", (figure_id,))
-        return [
-            SignLink(
-                figure_id=r["figure_id"],
-                sign=r["sign"],
-                term=r["term"],
-                sentence_indexes=tuple(json.loads(r["sentence_indexes"])),
-            )
-            for r in rows
-        ]
+        return [self._link_from_row(r) for r in rows]
+
+    @staticmethod
+    def _link_from_row(row: sqlite3.Row) -> SignLink:
+        return SignLink(
+            figure_id=row["figure_id"],
+            sign=row["sign"],
+            term=row["term"],
+            sentence_indexes=tuple(json.loads(row["sentence_indexes"])),
+        )
 
     def all_links(self) -> dict[str, list[SignLink]]:
         """Links of every figure, by figure id (one query, for indexing)."""
         result: dict[str, list[SignLink]] = {}
         for r in self._rows("SELECT * FROM links ORDER BY rowid"):
-            result.setdefault(r["figure_id"], []).append(
-                SignLink(
-                    figure_id=r["figure_id"],
-                    sign=r["sign"],
-                    term=r["term"],
-                    sentence_indexes=tuple(json.loads(r["sentence_indexes"])),
-                )
-            )
+            result.setdefault(r["figure_id"], []).append(self._link_from_row(r))
         return result
 
     def sentences(self, patent_id: str, indexes: Sequence[int] | None = None) -> list[Sentence]:
