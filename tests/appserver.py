@@ -72,3 +72,12 @@ def serve_app(collection: Path, log_path: Path, *, start_timeout: float = 120) -
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def wait_until_idle(page, *, timeout_ms: float | None = None) -> None:
+    """Wait until the page's script run has finished (Streamlit marks its root ``data-test-script-state``).
+
+    Typing into a widget while its page is still being drawn can be lost when the run ends and the widget
+    is drawn again, so browser tests wait for this before they type.
+    """
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout_ms)

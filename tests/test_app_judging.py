@@ -220,7 +220,7 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path
 @pytest.mark.browser
 def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Path) -> None:
     """The r/n/s keys click the buttons (the script reaches the page through ``window.parent``)."""
-    from tests.appserver import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_app
+    from tests.appserver import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_app, wait_until_idle
 
     require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -233,8 +233,13 @@ def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Pat
             page.get_by_role("link", name="Evaluate").first.click()
             page.get_by_text("No judgments yet").first.wait_for()
             page.get_by_role("link", name="Judge").first.click()
-            page.get_by_role("textbox", name="Annotator").fill("ann")
-            page.get_by_role("textbox", name="Annotator").press("Enter")
+            # Type only once the Judge page is drawn and idle: a name typed earlier was lost (CI, and here
+            # 1 run in 2), and a loose name match also fits Evaluate's "Record them as annotator" field.
+            page.get_by_text("Enter your name in the sidebar").first.wait_for()
+            wait_until_idle(page)
+            annotator = page.get_by_role("textbox", name="Annotator", exact=True)
+            annotator.fill("ann")
+            annotator.press("Enter")
             page.get_by_role("button", name="Judge this query").first.click()
             page.get_by_text(re.compile(r"^0 / \d+ judged by ann$")).first.wait_for()
             page.get_by_role("heading", name="Judge results").click()  # focus the page, not a field

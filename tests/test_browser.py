@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.appdemo import demo_collection
-from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, require_chromium, serve_app
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, require_chromium, serve_app, wait_until_idle
 from tests.realdata import shared_data_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -64,9 +64,11 @@ def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
     page.set_default_timeout(WAIT_MS)
     page.goto(app_url)
     page.get_by_text("Search figures").first.wait_for()
+    wait_until_idle(page)  # input given while the page is still drawn can be lost
 
     page.set_input_files("input[type=file]", str(design[0]))
     page.get_by_text("Query drawing").first.wait_for()
+    wait_until_idle(page)
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_text(re.compile(r"^\d+ results$")).first.wait_for()
     page.get_by_role(
