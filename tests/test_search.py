@@ -1,0 +1,107 @@
+"""The searcher's filters reach the results: office, date range, class prefix, the query's own patent.
+
+Runs on the demo collection (built once per test session by ``tests.appdemo``): its publications differ in
+date and classes, and each has several figures, so every filter has something to keep and something to drop.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.appdemo import demo_collection
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    from patimg.search import Searcher
+
+    return Searcher(demo_collection(tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def patents(searcher):
+    return {p.patent_id: p for p in searcher.collection.patent_records()}
+
+
+def _query_figure(searcher) -> str:
+    """A figure whose patent has other figures too, so excluding its patent removes real hits."""
+    by_patent: dict[str, list[str]] = {}
+    for figure in searcher.collection.figure_records():
+        by_patent.setdefault(figure.patent_id, []).append(figure.figure_id)
+    return next(ids[0] for ids in by_patent.values() if len(ids) > 1)
+
+
+def _search(searcher, figure_id: str, filters=None, **options):
+    return searcher.search(figure_id=figure_id, channel="fused", k=200, filters=filters, **options).hits
+
+
+def test_unfiltered_search_returns_the_whole_collection_but_the_query(searcher) -> None:
+    figure_id = _query_figure(searcher)
+    hits = _search(searcher, figure_id)
+    every = {f.figure_id for f in searcher.collection.figure_records()}
+    assert {h.figure_id for h in hits} == every - {figure_id}
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_exclude_patent_drops_every_figure_of_the_query_patent(searcher) -> None:
+    from patimg.search import SearchFilters
+
+    figure_id = _query_figure(searcher)
+    own = searcher.collection.figure(figure_id).patent_id
+    unfiltered = _search(searcher, figure_id)
+    assert any(h.patent_id == own for h in unfiltered)
+    hits = _search(searcher, figure_id, SearchFilters(exclude_patent=True))
+    assert hits and all(h.patent_id != own for h in hits)
+    assert [h.figure_id for h in hits] == [h.figure_id for h in unfiltered if h.patent_id != own]
+    other = next(h.patent_id for h in unfiltered if h.patent_id != own)  # or a patent named by id
+    named = _search(searcher, figure_id, SearchFilters(exclude_patent=other))
+    assert all(h.patent_id != other for h in named) and any(h.patent_id == own for h in named)
+
+
+def test_date_range_keeps_only_publications_inside_it(searcher, patents) -> None:
+    from patimg.search import SearchFilters
+
+    figure_id = _query_figure(searcher)
+    dates = sorted({p.date for p in patents.values()})
+    assert len(dates) >= 3, dates
+    low, high = dates[1], dates[-2]
+    hits = _search(searcher, figure_id, SearchFilters(date_from=low, date_to=high))
+    kept = {patents[h.patent_id].date for h in hits}
+    assert kept and all(low <= d <= high for d in kept)
+    expected = {f for f, row in searcher._rows.items() if low <= row["date"] <= high} - {figure_id}
+    assert {h.figure_id for h in hits} == expected
+
+
+def test_class_prefix_matches_ipc_or_cpc_ignoring_spaces_and_case(searcher, patents) -> None:
+    from patimg.search import SearchFilters
+
+    figure_id = _query_figure(searcher)
+    def squeeze(text: str) -> str:
+        return "".join(text.split()).upper()
+
+    classes = sorted({c for p in patents.values() for c in p.ipc + p.cpc})
+    prefix = squeeze(classes[0])[:6]  # subclass and main group, e.g. "F04D29" for "F04D 29/38"
+    having = {pid for pid, p in patents.items() if any(squeeze(c).startswith(prefix) for c in p.ipc + p.cpc)}
+    assert having and having != set(patents), "the demo should have patents in and out of the class"
+    hits = _search(searcher, figure_id, SearchFilters(class_prefix=f"{prefix[:4].lower()} {prefix[4:]}"))
+    # The query patent has other figures, so every patent in the class keeps at least one hit.
+    assert {h.patent_id for h in hits} == having
+
+
+def test_office_filter(searcher) -> None:
+    from patimg.search import SearchFilters
+
+    figure_id = _query_figure(searcher)
+    assert len(_search(searcher, figure_id, SearchFilters(office="us"))) == len(_search(searcher, figure_id))
+    assert _search(searcher, figure_id, SearchFilters(office="EP")) == []  # the demo is US only
+
+
+def test_a_malformed_date_is_a_clear_error(searcher) -> None:
+    from patimg.errors import BadInputError
+    from patimg.search import SearchFilters
+
+    with pytest.raises(BadInputError, match="not a date"):
+        _search(searcher, _query_figure(searcher), SearchFilters(date_from="01/02/2020"))
