@@ -79,6 +79,7 @@ def test_class_prefix_matches_ipc_or_cpc_ignoring_spaces_and_case(searcher, pate
     from patimg.search import SearchFilters
 
     figure_id = _query_figure(searcher)
+
     def squeeze(text: str) -> str:
         return "".join(text.split()).upper()
 
