@@ -98,6 +98,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         out.append(
             {
                 "id": figure.figure_id,
+                "figure_id": figure.figure_id,  # the key `links` and `search` use, for scripts
                 "patent": figure.patent_id,
                 "caption": figure.caption,
                 "figure_num": figure.figure_num,
@@ -420,13 +421,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "quiet", False):
         _silence_library_progress_bars()
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, inside this try, not at exit
+        return code
     except PatImgError as error:
         print(f"patimg {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`patimg figures --json | head`): stop quietly, as Unix tools do. Python would
+        # otherwise report the pipe again while flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,7 +42,8 @@ def test_figures_lists_split_figures_with_their_signs(real_collection, capsys):
     # US12448527 sheet 2 prints FIG. 2, FIG. 3 and FIG. 4: three figures from one sheet.
     sheet2 = [f for f in figures if f["patent"] == "US12448527B2" and f["sheet"].endswith("D00002.TIF")]
     assert sorted(f["caption"] for f in sheet2) == ["FIG. 2", "FIG. 3", "FIG. 4"]
-    assert {"id", "patent", "caption", "image", "signs"} <= set(figures[0])
+    assert {"id", "figure_id", "patent", "caption", "image", "signs"} <= set(figures[0])
+    assert all(f["figure_id"] == f["id"] for f in figures)
     # The front-page drawing (-D00000) repeats a sheet, so it is not a figure of its own.
     assert not [f for f in figures if "D00000" in f["sheet"]]
     assert all(Path(f["image"]).is_file() for f in figures)
@@ -190,6 +191,17 @@ def test_indexing_an_empty_collection_says_to_ingest_first(tmp_path):
     )
     assert done.returncode == 0 and "no figures yet" in done.stderr and "patimg ingest" in done.stderr
     assert "Loading weights" not in done.stderr and "it/s" not in done.stderr  # -q: no progress bars
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(real_collection):
+    """``patimg figures --json | head``: the closed pipe ends the command quietly, with status 141."""
+    command = [sys.executable, "-m", "patimg", "figures", "--collection", str(real_collection), "--json"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.close()  # the reader is gone before the command writes (it is still importing)
+        stderr = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    assert code == 141
 
 
 def test_python_dash_m_is_the_same_command(tmp_path):
