@@ -31,6 +31,8 @@ Results (216 views of 29 patents, 213 queries: 3 single-view patents are only di
 first computed, on 2 CPU cores shared with other jobs (load average 8-11), so an upper bound; the
 shipped encoder's ``encode`` took 0.32 s/image on 20 design sheets at load average 5.
 Best: kp-1024-k128 0.772 / kp-1024+qe 0.770; shipped kp-1024 (VLAD-64, 8192-d) 0.765, P@1 0.925.
+Re-measured on a fresh install of the pinned requirements (2026-12-01, idle machine, with and without
+``OMP_NUM_THREADS=1``): shipped kp-1024 0.759, P@1 0.911-0.915, 0.16-0.19 s/image; thumb32 0.312.
 Lessons: detected (rotation-normalised) SIFT keypoints beat dense upright grids even with dihedral
 pooling; the working size matters most (512 -> 1024: +0.15); re-binarising strokes to a fixed width
 costs 0.10 at 1024 px; mirror pooling and query expansion add < 0.01. The 67-view patent
