@@ -7,6 +7,7 @@ as ``(file name, bytes)``, so these tests put a pair there directly. The browser
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,15 @@ def collection_path(tmp_path_factory) -> Path:
 def with_collection(collection_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("PATIMG_COLLECTION", str(collection_path))
     return collection_path
+
+
+@pytest.fixture
+def own_collection(collection_path: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the demo collection for a test that writes to it (the other tests share the original)."""
+    copy = tmp_path / "demo"
+    shutil.copytree(collection_path, copy, ignore=shutil.ignore_patterns("judgments.sqlite*"))
+    monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
+    return copy
 
 
 def _page(name: str) -> AppTest:
@@ -151,10 +161,10 @@ def test_browse_marks_unlinked_signs(with_collection: Path) -> None:
     assert any("no sentence" in w.value for w in at.warning)
 
 
-def test_collection_page_counts_and_reports_bad_imports(with_collection: Path, tmp_path: Path) -> None:
+def test_collection_page_counts_and_reports_bad_imports(own_collection: Path, tmp_path: Path) -> None:
     from patimg.collection import Collection
 
-    stats = Collection.open(with_collection).stats()
+    stats = Collection.open(own_collection).stats()
     at = _page("collection").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -169,3 +179,4 @@ def test_collection_page_counts_and_reports_bad_imports(with_collection: Path, t
     assert not at.exception
     assert at.error  # the failed input is reported
     assert any("broken.xml" in str(df.value.to_csv()) for df in at.dataframe)
+    assert [e["source"] for e in Collection.open(own_collection).ingest_errors()] == [str(bad / "broken.xml")]
