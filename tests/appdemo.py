@@ -6,6 +6,7 @@ Set ``PATIMG_TEST_DEMO_COLLECTION`` to an already built demo collection to skip 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 _BUILT: dict[str, Path] = {}
@@ -24,3 +25,12 @@ def demo_collection(tmp_path_factory) -> Path:
             build_demo_collection(path)
             _BUILT["path"] = path
     return _BUILT["path"]
+
+
+def demo_collection_copy(tmp_path_factory, folder: Path) -> Path:
+    """A copy of the session's demo collection in ``folder``, without judgments, for a test that writes."""
+    copy = folder / "demo"
+    shutil.copytree(
+        demo_collection(tmp_path_factory), copy, ignore=shutil.ignore_patterns("judgments.sqlite*")
+    )
+    return copy

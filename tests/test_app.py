@@ -7,12 +7,11 @@ as ``(file name, bytes)``, so these tests put a pair there directly. The browser
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.appdemo import demo_collection
+from tests.appdemo import demo_collection, demo_collection_copy
 
 pytestmark = pytest.mark.slow
 
@@ -35,10 +34,9 @@ def with_collection(collection_path: Path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def own_collection(collection_path: Path, tmp_path: Path, monkeypatch) -> Path:
+def own_collection(tmp_path_factory, tmp_path: Path, monkeypatch) -> Path:
     """A copy of the demo collection for a test that writes to it (the other tests share the original)."""
-    copy = tmp_path / "demo"
-    shutil.copytree(collection_path, copy, ignore=shutil.ignore_patterns("judgments.sqlite*"))
+    copy = demo_collection_copy(tmp_path_factory, tmp_path)
     monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
     return copy
 

@@ -8,12 +8,11 @@ an upload in ``st.session_state["qrels_upload"]`` as ``(file name, bytes)``, so 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.appdemo import demo_collection
+from tests.appdemo import demo_collection_copy
 
 pytestmark = pytest.mark.slow
 
@@ -26,10 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def collection_path(tmp_path_factory, tmp_path: Path, monkeypatch) -> Path:
-    copy = tmp_path / "demo"
-    shutil.copytree(
-        demo_collection(tmp_path_factory), copy, ignore=shutil.ignore_patterns("judgments.sqlite*")
-    )
+    copy = demo_collection_copy(tmp_path_factory, tmp_path)
     monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
     return copy
 

@@ -71,7 +71,8 @@ def test_date_range_keeps_only_publications_inside_it(searcher, patents) -> None
     hits = _search(searcher, figure_id, SearchFilters(date_from=low, date_to=high))
     kept = {patents[h.patent_id].date for h in hits}
     assert kept and all(low <= d <= high for d in kept)
-    expected = {f for f, row in searcher._rows.items() if low <= row["date"] <= high} - {figure_id}
+    rows = searcher.collection.figure_filter_rows()
+    expected = {r["figure_id"] for r in rows if low <= r["date"] <= high} - {figure_id}
     assert {h.figure_id for h in hits} == expected
 
 

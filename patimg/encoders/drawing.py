@@ -12,8 +12,9 @@ from patent drawings. Pipeline (each step's reason is in the module that does it
 3. :func:`patimg.encoders.drawing_codebook.vlad` — VLAD with intra- and power normalisation.
 
 Measured on 29 real US design patents never seen by the codebook (``benchmarks/retrieval.py``):
-mAP@50 0.759, P@1 0.915 with the pinned libraries (0.765 / 0.925 when tuned; 32x32 thumbnail 0.312, HOG 0.323; the dense, dihedral-pooled variant the
-features module also offers 0.483). :func:`query_expansion` is an optional second search round (+0.005).
+mAP@50 0.759, P@1 0.915 with the pinned libraries (0.765 / 0.925 when tuned; 32x32 thumbnail 0.312,
+HOG 0.323; the dense, dihedral-pooled variant the features module also offers 0.483).
+:func:`query_expansion` is an optional second search round (+0.005).
 
 A drawing with no ink (a blank page) has no local features: it is encoded as the **all-zero vector**,
 which scores 0 against every figure under inner product / cosine, i.e. it matches nothing, rather than
