@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.appdemo import demo_collection, demo_collection_copy
+from tests.appdemo import demo_collection
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +31,6 @@ def collection_path(tmp_path_factory) -> Path:
 def with_collection(collection_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("PATIMG_COLLECTION", str(collection_path))
     return collection_path
-
-
-@pytest.fixture
-def own_collection(tmp_path_factory, tmp_path: Path, monkeypatch) -> Path:
-    """A copy of the demo collection for a test that writes to it (the other tests share the original)."""
-    copy = demo_collection_copy(tmp_path_factory, tmp_path)
-    monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
-    return copy
 
 
 def _page(name: str) -> AppTest:
@@ -159,10 +151,10 @@ def test_browse_marks_unlinked_signs(with_collection: Path) -> None:
     assert any("no sentence" in w.value for w in at.warning)
 
 
-def test_collection_page_counts_and_reports_bad_imports(own_collection: Path, tmp_path: Path) -> None:
+def test_collection_page_counts_and_reports_bad_imports(demo_copy: Path, tmp_path: Path) -> None:
     from patimg.collection import Collection
 
-    stats = Collection.open(own_collection).stats()
+    stats = Collection.open(demo_copy).stats()
     at = _page("collection").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -177,4 +169,4 @@ def test_collection_page_counts_and_reports_bad_imports(own_collection: Path, tm
     assert not at.exception
     assert at.error  # the failed input is reported
     assert any("broken.xml" in str(df.value.to_csv()) for df in at.dataframe)
-    assert [e["source"] for e in Collection.open(own_collection).ingest_errors()] == [str(bad / "broken.xml")]
+    assert [e["source"] for e in Collection.open(demo_copy).ingest_errors()] == [str(bad / "broken.xml")]

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.appdemo import demo_collection_copy
-
 pytestmark = pytest.mark.slow
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
@@ -21,13 +19,6 @@ AppTest = streamlit_testing.AppTest
 
 TIMEOUT = 600  # seconds; the first pool loads the encoders and runs six searches
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def collection_path(tmp_path_factory, tmp_path: Path, monkeypatch) -> Path:
-    copy = demo_collection_copy(tmp_path_factory, tmp_path)
-    monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
-    return copy
 
 
 def _page(name: str) -> AppTest:
@@ -58,7 +49,7 @@ def _store(path: Path):
     return JudgmentStore(path / "judgments.sqlite")
 
 
-def test_the_judge_page_asks_for_an_annotator_first(collection_path: Path) -> None:
+def test_the_judge_page_asks_for_an_annotator_first(demo_copy: Path) -> None:
     at = _page("judge").run()
     assert not at.exception
     assert any("name in the sidebar" in info.value for info in at.info)
@@ -66,7 +57,7 @@ def test_the_judge_page_asks_for_an_annotator_first(collection_path: Path) -> No
     assert any("no spaces" in info.value for info in at.info)
 
 
-def test_an_unreadable_uploaded_query_is_a_message(collection_path: Path) -> None:
+def test_an_unreadable_uploaded_query_is_a_message(demo_copy: Path) -> None:
     at = _page("judge")
     at.session_state["judge_upload"] = ("drawing.png", b"this is not an image")
     at.run()
@@ -76,13 +67,13 @@ def test_an_unreadable_uploaded_query_is_a_message(collection_path: Path) -> Non
     assert not at.exception
     assert at.error and "uploaded query drawing" in at.error[0].value
     assert "judge_query_id" not in at.session_state
-    assert _store(collection_path).list_queries() == []
+    assert _store(demo_copy).list_queries() == []
 
 
-def test_judging_a_figure_query_one_result_at_a_time(collection_path: Path) -> None:
+def test_judging_a_figure_query_one_result_at_a_time(demo_copy: Path) -> None:
     from patimg.collection import Collection
 
-    collection = Collection.open(collection_path)
+    collection = Collection.open(demo_copy)
     patent_id = collection.patent_records()[0].patent_id
     at = _start_judging(_page("judge").run(), patent_id)
     query_id = at.session_state["judge_query_id"]
@@ -103,7 +94,7 @@ def test_judging_a_figure_query_one_result_at_a_time(collection_path: Path) -> N
     assert _progress(at) == (2, total)  # skipping judges nothing
     assert at.session_state["judge_current"] not in {first, second, third}
 
-    store = _store(collection_path)
+    store = _store(demo_copy)
     assert store.qrels() == {query_id: {first: 1, second: 0}}
     assert store.get_query(query_id).figure_id == query_figure
     assert len(store.search_log(query_id=query_id, user="ann")) == 6  # one search per method, logged
@@ -128,10 +119,10 @@ def test_judging_a_figure_query_one_result_at_a_time(collection_path: Path) -> N
     assert store.qrels()[query_id][unjudged[0]] == 1
 
 
-def test_two_annotators_keep_their_own_judgments(collection_path: Path) -> None:
+def test_two_annotators_keep_their_own_judgments(demo_copy: Path) -> None:
     from patimg.collection import Collection
 
-    patent_id = Collection.open(collection_path).patent_records()[1].patent_id
+    patent_id = Collection.open(demo_copy).patent_records()[1].patent_id
     ann = _start_judging(_page("judge").run(), patent_id)
     bob = _page("judge").run()
     bob.sidebar.text_input(key="annotator").set_value("bob").run()
@@ -142,18 +133,18 @@ def test_two_annotators_keep_their_own_judgments(collection_path: Path) -> None:
     bob.button(key="judge_not_relevant").click().run()
     assert _progress(ann)[0] == 1
     assert _progress(bob)[0] == 2
-    judgments = _store(collection_path).judgments()
+    judgments = _store(demo_copy).judgments()
     assert sorted(j.annotator for j in judgments) == ["ann", "bob", "bob"]
 
 
-def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(collection_path: Path) -> None:
+def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(demo_copy: Path) -> None:
     from patimg.collection import Collection
 
     evaluate = _page("evaluate").run()
     assert not evaluate.exception
     assert any("No judgments yet" in info.value for info in evaluate.info)
 
-    patent_id = Collection.open(collection_path).patent_records()[0].patent_id
+    patent_id = Collection.open(demo_copy).patent_records()[0].patent_id
     judge = _start_judging(_page("judge").run(), patent_id)
     for _ in range(3):
         judge.button(key="judge_not_relevant").click().run()
@@ -185,10 +176,10 @@ def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(collection_pa
     assert after != before
 
 
-def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path) -> None:
+def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(demo_copy: Path) -> None:
     from patimg.collection import Collection
 
-    figures = [f.figure_id for f in Collection.open(collection_path).figure_records()]
+    figures = [f.figure_id for f in Collection.open(demo_copy).figure_records()]
     at = _page("evaluate")
     at.session_state["qrels_upload"] = (
         "bad.qrels",
@@ -198,14 +189,14 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path
     at.button(key="import_qrels").click().run()
     assert not at.exception
     assert at.error and at.error[0].value.startswith("bad.qrels:2:")
-    assert _store(collection_path).qrels() == {}
+    assert _store(demo_copy).qrels() == {}
 
     # A good file is imported and scored (a figure id is a valid query id).
     good = f"{figures[0]} 0 {figures[1]} 1\n{figures[0]} 0 {figures[2]} 0\n".encode()
     at.session_state["qrels_upload"] = ("good.qrels", good)
     at.button(key="import_qrels").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert _store(collection_path).qrels() == {figures[0]: {figures[1]: 1, figures[2]: 0}}
+    assert _store(demo_copy).qrels() == {figures[0]: {figures[1]: 1, figures[2]: 0}}
     assert any("Imported 2 judgments" in s.value for s in at.success)
     assert at.dataframe
 
@@ -214,13 +205,13 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(collection_path: Path
 
 
 @pytest.mark.browser
-def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Path) -> None:
+def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> None:
     """The r/n/s keys click the buttons (the script reaches the page through ``window.parent``)."""
     from tests.appserver import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_app, wait_until_idle
 
     require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
-    with serve_app(collection_path, tmp_path / "server.log") as url:
+    with serve_app(demo_copy, tmp_path / "server.log") as url:
         with sync_api.sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
@@ -254,5 +245,5 @@ def test_keys_r_n_s_judge_in_a_real_browser(collection_path: Path, tmp_path: Pat
             page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
             assert not page.get_by_text("Traceback").count()
             chromium.close()
-    grades = sorted(j.grade for j in _store(collection_path).judgments())
+    grades = sorted(j.grade for j in _store(demo_copy).judgments())
     assert grades == [0, 1]

@@ -25,20 +25,20 @@ def patents(searcher):
     return {p.patent_id: p for p in searcher.collection.patent_records()}
 
 
-def _query_figure(searcher) -> str:
-    """A figure whose patent has other figures too, so excluding its patent removes real hits."""
+@pytest.fixture(scope="module")
+def figure_id(searcher) -> str:
+    """A query figure whose patent has other figures too, so excluding its patent removes real hits."""
     by_patent: dict[str, list[str]] = {}
     for figure in searcher.collection.figure_records():
         by_patent.setdefault(figure.patent_id, []).append(figure.figure_id)
     return next(ids[0] for ids in by_patent.values() if len(ids) > 1)
 
 
-def _search(searcher, figure_id: str, filters=None, **options):
-    return searcher.search(figure_id=figure_id, channel="fused", k=200, filters=filters, **options).hits
+def _search(searcher, query: str, filters=None, **options):
+    return searcher.search(figure_id=query, channel="fused", k=200, filters=filters, **options).hits
 
 
-def test_unfiltered_search_returns_the_whole_collection_but_the_query(searcher) -> None:
-    figure_id = _query_figure(searcher)
+def test_unfiltered_search_returns_the_whole_collection_but_the_query(searcher, figure_id) -> None:
     hits = _search(searcher, figure_id)
     every = {f.figure_id for f in searcher.collection.figure_records()}
     assert {h.figure_id for h in hits} == every - {figure_id}
@@ -46,10 +46,9 @@ def test_unfiltered_search_returns_the_whole_collection_but_the_query(searcher) 
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
 
 
-def test_exclude_patent_drops_every_figure_of_the_query_patent(searcher) -> None:
+def test_exclude_patent_drops_every_figure_of_the_query_patent(searcher, figure_id) -> None:
     from patimg.search import SearchFilters
 
-    figure_id = _query_figure(searcher)
     own = searcher.collection.figure(figure_id).patent_id
     unfiltered = _search(searcher, figure_id)
     assert any(h.patent_id == own for h in unfiltered)
@@ -61,10 +60,9 @@ def test_exclude_patent_drops_every_figure_of_the_query_patent(searcher) -> None
     assert all(h.patent_id != other for h in named) and any(h.patent_id == own for h in named)
 
 
-def test_date_range_keeps_only_publications_inside_it(searcher, patents) -> None:
+def test_date_range_keeps_only_publications_inside_it(searcher, patents, figure_id) -> None:
     from patimg.search import SearchFilters
 
-    figure_id = _query_figure(searcher)
     dates = sorted({p.date for p in patents.values()})
     assert len(dates) >= 3, dates
     low, high = dates[1], dates[-2]
@@ -76,10 +74,8 @@ def test_date_range_keeps_only_publications_inside_it(searcher, patents) -> None
     assert {h.figure_id for h in hits} == expected
 
 
-def test_class_prefix_matches_ipc_or_cpc_ignoring_spaces_and_case(searcher, patents) -> None:
+def test_class_prefix_matches_ipc_or_cpc_ignoring_spaces_and_case(searcher, patents, figure_id) -> None:
     from patimg.search import SearchFilters
-
-    figure_id = _query_figure(searcher)
 
     def squeeze(text: str) -> str:
         return "".join(text.split()).upper()
@@ -93,17 +89,16 @@ def test_class_prefix_matches_ipc_or_cpc_ignoring_spaces_and_case(searcher, pate
     assert {h.patent_id for h in hits} == having
 
 
-def test_office_filter(searcher) -> None:
+def test_office_filter(searcher, figure_id) -> None:
     from patimg.search import SearchFilters
 
-    figure_id = _query_figure(searcher)
     assert len(_search(searcher, figure_id, SearchFilters(office="us"))) == len(_search(searcher, figure_id))
     assert _search(searcher, figure_id, SearchFilters(office="EP")) == []  # the demo is US only
 
 
-def test_a_malformed_date_is_a_clear_error(searcher) -> None:
+def test_a_malformed_date_is_a_clear_error(searcher, figure_id) -> None:
     from patimg.errors import BadInputError
     from patimg.search import SearchFilters
 
     with pytest.raises(BadInputError, match="not a date"):
-        _search(searcher, _query_figure(searcher), SearchFilters(date_from="01/02/2020"))
+        _search(searcher, figure_id, SearchFilters(date_from="01/02/2020"))
