@@ -16,19 +16,16 @@ import platform
 import re
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from shared_data import DATA
 
-from patimg.encoders.base import (  # noqa: E402
+from patimg.encoders.registry import (
     REFERENCE_VISUAL,
     drawing_descriptor_name,
     get_text_encoder,
     get_visual_encoder,
     reference_visual_available,
 )
-
-DATA = Path(os.environ.get("PATIMG_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def real_drawings(count: int):

@@ -20,10 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-DATA = Path(os.environ.get("PATIMG_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import DATA
 
 
 def main() -> int:

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from shared_data import DATA
 
-from patimg.documents import parse_publication  # noqa: E402
-from patimg.linking import build_mention_index, link_numerals_to_sentences  # noqa: E402
+from patimg.documents import parse_publication
+from patimg.linking import build_mention_index, link_numerals_to_sentences
 
 
 def _publication_xml(data: Path, patent: str) -> Path:
@@ -37,7 +35,7 @@ def _publication_xml(data: Path, patent: str) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = Path(os.environ.get("PATIMG_SHARED_DATA", REPO.parent / "shared" / "data"))
+    default = DATA
     parser.add_argument("--data", type=Path, default=default, help="shared real-data folder")
     args = parser.parse_args()
     truth_path = args.data / "numerals_groundtruth.json"

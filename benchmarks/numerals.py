@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import pickle
 import shlex
 import sys
@@ -32,12 +31,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from shared_data import DATA
 
-from patimg.ocr import get_ocr, read_drawing  # noqa: E402
+from patimg.ocr import get_ocr, read_drawing
 
-SHARED_DATA = Path(os.environ.get("PATIMG_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED_DATA = DATA
 
 
 class CachedBackend:

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-DATA = Path(os.environ.get("PATIMG_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import DATA
+
 SETS = {
     "utility": [DATA / "patents" / "us-grants", DATA / "patents" / "ep"],
     "design": [DATA / "patents" / "us-design"],
@@ -47,7 +45,7 @@ def main() -> int:
     collection = args.collection or Path(f"/tmp/patimg-bench-{args.set}")
 
     from patimg.collection import Collection
-    from patimg.evaluate_collection import evaluate_collection
+    from patimg.evaluation import evaluate_collection
     from patimg.indexing import build_indexes
     from patimg.ingest import ingest
 
@@ -59,7 +57,7 @@ def main() -> int:
     infos = build_indexes(collection)
     timings["index"] = time.perf_counter() - start
     start = time.perf_counter()
-    payload = evaluate_collection(collection, same_patent=True)
+    payload = evaluate_collection(collection, same_patent=True).to_dict()
     timings["evaluate"] = time.perf_counter() - start
     stats = Collection.open(collection).stats()
 

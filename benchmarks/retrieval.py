@@ -56,16 +56,13 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from shared_data import DATA
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from patimg.encoders.drawing import query_expansion  # noqa: E402
-from patimg.encoders.drawing_codebook import Codebook, learn_codebook, vlad  # noqa: E402
-from patimg.encoders.drawing_features import FeatureParams, local_descriptors  # noqa: E402
-from patimg.encoders.preprocess import prepare_drawing  # noqa: E402
-from tools.learn_codebook import training_drawings  # noqa: E402
+from patimg.encoders.drawing import query_expansion
+from patimg.encoders.drawing_codebook import Codebook, learn_codebook, vlad
+from patimg.encoders.drawing_features import FeatureParams, local_descriptors
+from patimg.encoders.preprocess import prepare_drawing
+from tools.learn_codebook import training_drawings
 
 
 def design_patent_views(root: Path) -> dict[str, list[Path]]:
@@ -217,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: " + ",".join(METHODS))
     parser.add_argument("--cache", type=Path, default=None, help="folder caching local descriptors")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")

@@ -1,6 +1,6 @@
 """Index choice by size: build time, query latency, recall@k against exact search, bytes per vector.
 
-Builds each index type through ``patimg.index.build_memory_index`` (the code path collections use) over
+Builds each index type through ``patimg.indexes.build_memory_index`` (the code path collections use) over
 random unit vectors and times single queries (an examiner's interactive search), then prints a table
 and the command that produced it.
 
@@ -19,13 +19,10 @@ import os
 import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from patimg.index import build_memory_index, search_index  # noqa: E402
+from patimg.indexes import build_memory_index, search_index
 
 
 def unit_vectors(n: int, dim: int, *, seed: int, data: str) -> np.ndarray:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import (
-    collection_or_stop,
-    get_collection,
-    highlight_sign,
-    md_escape,
-    patent_label,
-    show_error,
-)
+from pages.common import collection_or_stop, get_collection, patent_label, reporting_errors
+from pages.components import md_escape, pick_sign, show_figure, show_sign_sentences
 
 st.title("Browse the collection")
 path = collection_or_stop()
@@ -77,42 +71,12 @@ with text_col:
     st.caption(
         md_escape(f"{figure_id} · sheet {figure.sheet} · split: {figure.split} · rotated {figure.rotation}°")
     )
-    sign = None
-    if not links:
-        st.info("No reference signs were read on this figure.")
-    else:
-        options = {
-            lk.sign: (
-                f"{lk.sign} — {lk.term or 'no term'} · {len(lk.sentence_indexes)} sentences"
-                if lk.sentence_indexes
-                else f"{lk.sign} — unlinked (in no sentence)"
-            )
-            for lk in links
-        }
-        sign = st.radio(
-            "Reference signs on this figure", list(options), format_func=options.get, key="browse_sign"
-        )
-        link = next(lk for lk in links if lk.sign == sign)
-        if link.sentence_indexes:
-            st.markdown(f"**{md_escape(sign)}** names *{md_escape(link.term or 'no term found')}* in:")
-            for sentence in collection.sentences(patent_id, link.sentence_indexes):
-                st.markdown(
-                    f"• {highlight_sign(sentence.text, sign)}  \n"
-                    f":gray[{md_escape(sentence.section)} sentence {sentence.index}]"
-                )
-        else:
-            st.warning(
-                f"Sign {sign} was read on the drawing but no sentence of {patent_id} uses it "
-                "(an OCR misread, or a sign the text does not mention)."
-            )
-with image_col:
-    try:
-        from patimg.figures import collection_figure_html
-
-        st.html(collection_figure_html(collection, figure_id, highlight=sign))
-        st.caption(
-            "Hover a sign for its term and sentences. Blue: reference signs read; red: the selected sign; "
-            "green: caption"
-        )
-    except Exception as error:  # noqa: BLE001 - a broken image file must not break the page
-        show_error(error)
+    link = pick_sign(links, key="browse_sign", label="Reference signs on this figure")
+    sign = link.sign if link is not None else None
+    if link is not None:
+        show_sign_sentences(collection, link, patent_id)
+with image_col, reporting_errors():  # a broken image file must not break the page
+    show_figure(collection, figure_id, highlight=sign)
+    st.caption(
+        "Hover a sign for its term and sentences. Blue: reference signs read; red: the selected sign; green: caption"
+    )

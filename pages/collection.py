@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -11,16 +9,16 @@ import streamlit as st
 from pages.common import (
     available_collections,
     get_collection,
-    is_collection,
-    md_escape,
     offer_demo_collection,
     progress_bars,
-    show_error,
+    reporting_errors,
 )
+from pages.components import md_escape
+from patimg.collection import Collection
 
 st.title("Collection")
 
-choices = [p for p in available_collections() if is_collection(p)]
+choices = [p for p in available_collections() if Collection.is_collection(p)]
 if not choices:
     st.info("There is no collection yet.")
     offer_demo_collection()
@@ -38,25 +36,8 @@ path = current_collection_path()
 collection = get_collection(str(path))
 
 
-def _safe_name(name: str) -> str:
-    """An uploaded file's name reduced to a plain file name (no folders, no odd characters)."""
-    base = Path(name.replace("\\", "/")).name
-    return re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".") or "upload"
-
-
-def _run_import(sources: list[Path]) -> None:
-    """Ingest ``sources``, then update the indexes, with a progress bar per stage and a failure report."""
-    from patimg.indexing import build_indexes
-    from patimg.ingest import ingest
-
-    progress = progress_bars()
-    try:
-        report = ingest(sources, collection=path, progress=progress)
-        if report.added:
-            build_indexes(path, progress=progress)
-    except Exception as error:  # noqa: BLE001 - a message, never a traceback
-        show_error(error)
-        return
+def _show_report(report) -> None:
+    """What an import added, skipped and could not read (each failure with its reason)."""
     st.success(
         f"Added {len(report.added)} publications ({report.figures} figures); "
         f"skipped {len(report.skipped)} already in the collection; {len(report.errors)} failed."
@@ -108,11 +89,9 @@ rebuild_all = st.checkbox("Re-encode every figure (needed to switch encoders)", 
 if st.button("Rebuild indexes", key="rebuild_indexes"):
     from patimg.indexing import build_indexes
 
-    try:
+    with reporting_errors():
         build_indexes(path, rebuild=rebuild_all, progress=progress_bars())
         st.success("Indexes rebuilt.")
-    except Exception as error:  # noqa: BLE001
-        show_error(error)
 
 st.subheader("Import publications")
 upload_tab, folder_tab = st.tabs(["Upload files", "Folder on the server"])
@@ -128,11 +107,11 @@ with upload_tab:
         type=["zip", "xml", "tif", "tiff", "png", "jpg", "jpeg"],
     )
     if st.button("Import uploaded files", disabled=not uploads, key="import_uploads"):
-        target = path / "uploads" / time.strftime("%Y%m%d-%H%M%S")
-        target.mkdir(parents=True, exist_ok=True)
-        for upload in uploads:
-            (target / _safe_name(upload.name)).write_bytes(upload.getvalue())
-        _run_import([target])
+        from patimg.ingest import ingest_uploads
+
+        with reporting_errors():
+            files = [(upload.name, upload.getvalue()) for upload in uploads]
+            _show_report(ingest_uploads(files, collection=path, progress=progress_bars()))
 with folder_tab:
     folder = st.text_input(
         "Folder or file path on the server", key="import_folder", placeholder="/data/uspto/2025-10-21"
@@ -142,7 +121,10 @@ with folder_tab:
         if not source.exists():
             st.error(f"{folder}: no such file or folder on the server")
         else:
-            _run_import([source])
+            from patimg.ingest import ingest_and_index
+
+            with reporting_errors():
+                _show_report(ingest_and_index([source], collection=path, progress=progress_bars()))
 
 st.subheader("Import problems")
 errors = collection.ingest_errors()

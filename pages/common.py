@@ -1,50 +1,28 @@
-"""What every page of the app shares: finding the collection, cached resources, safe text, progress bars.
+"""What every page of the app shares: finding the collection, cached resources, progress bars, error messages.
 
 Pages stay thin: they lay out widgets and call ``patimg``. Document text is always shown as text: it goes
-through :func:`md_escape` before any ``st.markdown`` call, and no page uses ``unsafe_allow_html``.
+through :func:`pages.components.md_escape` before any ``st.markdown`` call, and no page uses
+``unsafe_allow_html``.
 """
 
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
 
+from pages.components import md_escape
+from patimg.collection import Collection
 from patimg.errors import PatImgError
 
 #: Where collections live when ``PATIMG_COLLECTION`` is not set (relative to the working directory).
 COLLECTIONS_DIR = Path("collections")
 DEMO_NAME = "demo"
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
-
-
-def md_escape(text: str) -> str:
-    """Text safe to put into ``st.markdown``: every Markdown/LaTeX/directive character backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
-
-
-def sign_pattern(sign: str) -> re.Pattern[str]:
-    """A reference sign as a whole token (``"10"`` does not match inside ``"104"``, ``"16a"`` nor ``"10'"``)."""
-    return re.compile(rf"(?<![\w'])({re.escape(sign)})(?![\w'])")
-
-
-def highlight_sign(text: str, sign: str) -> str:
-    """Markdown of ``text`` (escaped) with every occurrence of ``sign`` shown bold on a yellow background."""
-    parts = sign_pattern(sign).split(str(text))
-    out = []
-    for k, part in enumerate(parts):
-        out.append(f":orange-background[**{md_escape(part)}**]" if k % 2 else md_escape(part))
-    return "".join(out)
-
-
 # -- which collection ------------------------------------------------------------------------------
-
-
-def is_collection(path: Path) -> bool:
-    return (path / "collection.json").is_file()
 
 
 def available_collections() -> list[Path]:
@@ -54,7 +32,7 @@ def available_collections() -> list[Path]:
         return [Path(env)]
     if not COLLECTIONS_DIR.is_dir():
         return []
-    return sorted(p for p in COLLECTIONS_DIR.iterdir() if p.is_dir() and is_collection(p))
+    return sorted(p for p in COLLECTIONS_DIR.iterdir() if p.is_dir() and Collection.is_collection(p))
 
 
 def demo_target() -> Path:
@@ -65,7 +43,7 @@ def demo_target() -> Path:
 
 def current_collection_path() -> Path | None:
     """The collection chosen in the sidebar (a selector when there are several), or ``None``."""
-    choices = [p for p in available_collections() if is_collection(p)]
+    choices = [p for p in available_collections() if Collection.is_collection(p)]
     if not choices:
         return None
     if len(choices) == 1:
@@ -79,17 +57,12 @@ def current_collection_path() -> Path | None:
 @st.cache_resource(show_spinner="Opening the collection...")
 def get_collection(path: str):
     """The :class:`patimg.collection.Collection` at ``path`` (one object per server)."""
-    from patimg.collection import Collection
-
     return Collection.open(path)
 
 
 def index_version(path: Path) -> str:
     """Changes whenever an index is rebuilt, so the cached searcher is rebuilt with it."""
-    stamps = [
-        f"{p.parent.name}:{p.stat().st_mtime_ns}" for p in sorted(path.glob("indexes/*/index_infos.json"))
-    ]
-    return "|".join(stamps)
+    return get_collection(str(path)).index_version()
 
 
 @st.cache_resource(show_spinner="Loading encoders and indexes...", max_entries=4)
@@ -138,7 +111,7 @@ def offer_demo_collection() -> None:
                 build_demo_collection(target, progress=progress_bars())
             except PatImgError as error:
                 status.update(label="The demo collection could not be built", state="error")
-                st.error(str(error))
+                show_error(error)
                 return
             status.update(label="Demo collection ready", state="complete")
         get_collection.clear()
@@ -167,6 +140,21 @@ def show_error(error: BaseException) -> None:
         st.error(
             f"Something went wrong ({type(error).__name__}: {error}). The details are in the server log."
         )
+
+
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Run the block; a failure in it is shown as one message (:func:`show_error`), never a traceback.
+
+    Streamlit's own ``st.stop()`` and ``st.rerun()`` pass through (they derive from ``BaseException``).
+    """
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - the one place pages turn failures into messages
+        import logging
+
+        logging.getLogger("patimg.app").exception("page action failed")
+        show_error(error)
 
 
 def patent_label(row) -> str:

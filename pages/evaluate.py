@@ -12,16 +12,10 @@ import json
 
 import streamlit as st
 
-from pages.common import (
-    collection_or_stop,
-    get_collection,
-    get_searcher,
-    index_version,
-    md_escape,
-    show_error,
-)
-from patimg.judging import PAPER_TABLE_1, evaluation_table, import_qrels_bytes, qrels_text, run_text
-from patimg.judgments import JudgmentStore
+from pages.common import collection_or_stop, get_collection, get_searcher, index_version, reporting_errors
+from pages.components import md_escape
+from patimg.evaluation import JudgmentStore, evaluate_collection, import_qrels_bytes, qrels_text, run_text
+from patimg.vocabulary import AGGREGATES, PAPER_TABLE_1
 
 st.title("Evaluate methods")
 path = collection_or_stop()
@@ -31,7 +25,7 @@ store = JudgmentStore(path / "judgments.sqlite")
 depth = int(st.sidebar.number_input("Cutoff (AP@k)", 1, 200, 50, key="eval_depth"))
 aggregate = st.sidebar.selectbox(
     "Several annotators",
-    ["max", "majority"],
+    AGGREGATES,
     key="eval_aggregate",
     format_func={"max": "relevant if anyone says so", "majority": "majority vote"}.get,
 )
@@ -41,13 +35,13 @@ aggregate = st.sidebar.selectbox(
 def _evaluation(path_text: str, version: str, qrels_json: str, depth: int, aggregate: str):
     # Keyed by the judgments themselves, so the table is recomputed exactly when they change.
     del version  # part of the cache key only: a rebuilt index gives other runs
-    return evaluation_table(
+    return evaluate_collection(
         collection,
         depth=depth,
         searcher=get_searcher(path),
         store=store,
-        qrels=json.loads(qrels_json),
         aggregate=aggregate,
+        user="patimg",
     )
 
 
@@ -56,12 +50,10 @@ result = None
 if not qrels:
     st.info("No judgments yet: judge results on the Judge page, or import a qrels file below.")
 else:
-    try:
+    with reporting_errors():
         result = _evaluation(
             str(path), index_version(path), json.dumps(qrels, sort_keys=True), depth, aggregate
         )
-    except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
-        show_error(error)
 
 if result is not None:
     meta = result.meta
@@ -125,11 +117,10 @@ if uploaded is not None:
 import_as = st.text_input("Record them as annotator", value="imported", key="import_annotator")
 if st.button("Import", key="import_qrels", disabled=st.session_state.get("qrels_upload") is None):
     name, data = st.session_state["qrels_upload"]
-    try:
+    count = None
+    with reporting_errors():  # a bad file is a message naming the line
         count = import_qrels_bytes(store, data, annotator=import_as.strip(), name=name, collection=collection)
-    except Exception as error:  # noqa: BLE001 - a bad file is a message naming the line, never a traceback
-        show_error(error)
-    else:
+    if count is not None:
         st.session_state.pop("qrels_upload", None)
         st.session_state["import_message"] = f"Imported {count} judgments from {name} as {import_as.strip()}."
         st.rerun()

@@ -1,7 +1,7 @@
 """Judge: pick or make a query, then mark each result of its blind pool relevant or not relevant.
 
 The pool is the union of the top results of every method (text, visual and the four fusion rules) in an
-order that hides which method found what (:func:`patimg.judging.build_pool`). Judgments go to the
+order that hides which method found what (:func:`patimg.evaluation.build_pool`). Judgments go to the
 collection's ``judgments.sqlite``: each annotator has their own, changes keep a history, and several
 annotators can judge at once.
 
@@ -21,16 +21,15 @@ from pages.common import (
     collection_or_stop,
     get_collection,
     get_searcher,
-    highlight_sign,
     index_version,
-    md_escape,
     pick_figure,
-    show_error,
+    reporting_errors,
 )
-from patimg.errors import PatImgError
-from patimg.judging import (
+from pages.components import md_escape, show_figure, show_sign_sentences
+from patimg.evaluation import (
     NOT_RELEVANT,
     RELEVANT,
+    JudgmentStore,
     build_pool,
     create_query,
     describe_query,
@@ -39,7 +38,6 @@ from patimg.judging import (
     pool_grades,
     query_spec,
 )
-from patimg.judgments import JudgmentStore
 
 GRID_COLUMNS = 3
 GRID_PAGE = 12
@@ -141,36 +139,31 @@ with st.expander("Choose a query", expanded="judge_query_id" not in st.session_s
         image_bytes = _upload_choice() if mode == "An uploaded drawing" else None
         text = st.text_input("Optional text", key="judge_text")
         if st.button("Judge this query", type="primary", key="start_query"):
-            try:
+            new_query = None
+            with reporting_errors():
                 new_query = create_query(
                     store, figure_id=figure_id, image_bytes=image_bytes, text=text, collection=collection
                 )
-            except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
-                show_error(error)
-            else:
+            if new_query is not None:
                 _start(new_query)
 
 query_id = st.session_state.get("judge_query_id")
 if not query_id:
     st.stop()
-try:
+spec = None
+with reporting_errors():
     spec = query_spec(store, query_id, figure_ids=None)
-except PatImgError as error:
-    show_error(error)
+if spec is None:
     st.stop()
 
 pools = st.session_state.setdefault("judge_pools", {})
 pool_key = (str(path), index_version(path), query_id, depth)
 if pool_key not in pools:
-    try:
-        with st.spinner("Running every method on the query..."):
-            pools[pool_key] = build_pool(
-                get_searcher(path), spec, depth=depth, store=store, user=annotator, query_id=query_id
-            )
-    except Exception as error:  # noqa: BLE001
-        show_error(error)
-        st.stop()
-pool = pools[pool_key]
+    with reporting_errors(), st.spinner("Running every method on the query..."):
+        pools[pool_key] = build_pool(get_searcher(path), spec, depth=depth, user=annotator, query_id=query_id)
+pool = pools.get(pool_key)
+if pool is None:
+    st.stop()
 if not pool:
     st.warning("No method returned anything for this query.")
     st.stop()
@@ -216,39 +209,20 @@ def _signs_and_sentences(figure_id: str) -> None:
         if not links:
             st.caption("No reference signs were read on this figure.")
         for link in links:
-            if not link.sentence_indexes:
-                st.markdown(f"**{md_escape(link.sign)}** :gray[unlinked]")
-                continue
-            st.markdown(f"**{md_escape(link.sign)}** — *{md_escape(link.term or 'no term')}*")
-            for sentence in collection.sentences(
-                figure.patent_id, link.sentence_indexes[:SENTENCES_PER_SIGN]
-            ):
-                st.markdown("• " + highlight_sign(sentence.text, link.sign))
-            if len(link.sentence_indexes) > SENTENCES_PER_SIGN:
-                more = len(link.sentence_indexes) - SENTENCES_PER_SIGN
-                st.caption(f"and {more} more sentence(s): see the Browse page")
-
-
-def _show_figure(figure_id: str) -> None:
-    """The figure with its signs boxed; hovering a sign shows its term and sentences."""
-    from patimg.figures import collection_figure_html
-
-    st.html(collection_figure_html(collection, figure_id))
+            show_sign_sentences(collection, link, figure.patent_id, limit=SENTENCES_PER_SIGN)
 
 
 def _show_query() -> None:
     st.markdown("**Query**")
     st.caption(md_escape(f"{query_id}: {describe_query(spec)}"))
-    try:
+    with reporting_errors():  # a broken image must not break the page
         if spec.figure_id:
-            _show_figure(spec.figure_id)
+            show_figure(collection, spec.figure_id)
             _signs_and_sentences(spec.figure_id)
         elif spec.image_path:
             from patimg.figures import load_drawing
 
             st.image(load_drawing(spec.image_path, name="query drawing"), width="stretch")
-    except Exception as error:  # noqa: BLE001 - a broken image must not break the page
-        show_error(error)
     if spec.text:
         st.markdown("Text: " + md_escape(spec.text))
 
@@ -298,10 +272,8 @@ if view == "One at a time":
         if len(own) > 1:
             st.caption(f"You changed this judgment {len(own) - 1} time(s); the history is kept.")
         st.caption(md_escape(f"{figure.patent_id} · {figure.caption or current} · {patent.title}"))
-        try:
-            _show_figure(current)
-        except Exception as error:  # noqa: BLE001
-            show_error(error)
+        with reporting_errors():
+            show_figure(collection, current)
         _signs_and_sentences(current)
 else:
     page_count = max(1, -(-total // GRID_PAGE))

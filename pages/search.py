@@ -10,16 +10,10 @@ import datetime as dt
 
 import streamlit as st
 
-from pages.common import (
-    collection_or_stop,
-    get_collection,
-    get_searcher,
-    highlight_sign,
-    md_escape,
-    pick_figure,
-    show_error,
-)
-from patimg.errors import PatImgError
+from pages.common import collection_or_stop, get_collection, get_searcher, pick_figure, reporting_errors
+from pages.components import md_escape, pick_sign, show_figure, show_sign_sentences
+from patimg.search import SearchFilters, SearchSettings, hits_to_rows
+from patimg.vocabulary import CHANNELS, FUSION_RULES
 
 GRID_COLUMNS = 4
 
@@ -47,13 +41,10 @@ def _query_from_upload():
     if st.session_state.get("query_upload") is None:
         return None
     name, data = st.session_state["query_upload"]
-    try:
+    pages = None
+    with reporting_errors():
         pages = _upload_pages(name, data)
-    except PatImgError as error:
-        show_error(error)
-        return None
-    except Exception as error:  # noqa: BLE001 - never a traceback for a bad upload
-        show_error(error)
+    if pages is None:
         return None
     page = 0
     if len(pages) > 1:
@@ -78,10 +69,11 @@ with query_col:
     query_text = st.text_input('Optional text (e.g. "propeller with swept blades")', key="query_text")
 
 with options_col:
-    channel = st.radio("Channel", ["fused", "visual", "text"], horizontal=True, key="channel")
+    # "fused" first: the default.
+    channel = st.radio("Channel", [CHANNELS[-1], *CHANNELS[:-1]], horizontal=True, key="channel")
     fusion = st.selectbox(
         "Fusion rule",
-        ["avg", "max", "rrf", "weighted"],
+        FUSION_RULES,
         key="fusion",
         disabled=channel != "fused",
         help="avg and max are the paper's rules",
@@ -101,45 +93,29 @@ with options_col:
         exclude_own = st.checkbox("Exclude the query's own patent", value=True, key="exclude_own")
 
 if st.button("Search", type="primary", key="search_button"):
-    from patimg.search import SearchFilters
-
-    filters = SearchFilters(
-        office=None if office == "any" else office,
-        date_from=date_from.isoformat() if date_from else None,
-        date_to=date_to.isoformat() if date_to else None,
-        class_prefix=class_prefix.strip() or None,
-        exclude_patent=exclude_own,
+    settings = SearchSettings(
+        channel=channel,
+        fusion=fusion,
+        k=k,
+        filters=SearchFilters(
+            office=None if office == "any" else office,
+            date_from=date_from.isoformat() if date_from else None,
+            date_to=date_to.isoformat() if date_to else None,
+            class_prefix=class_prefix.strip() or None,
+            exclude_patent=exclude_own,
+        ),
+        weights=weights,
     )
-    try:
-        with st.spinner("Searching..."):
-            searcher = get_searcher(path)
-            result = searcher.search(
-                image=query_image,
-                figure_id=query_figure if query_image is None else None,
-                text=query_text or None,
-                channel=channel,
-                fusion=fusion,
-                k=k,
-                filters=filters,
-                weights=weights,
-            )
-        searcher.log(
-            result,
+    with reporting_errors(), st.spinner("Searching..."):
+        result = get_searcher(path).search(
+            image=query_image,
+            image_name=st.session_state.get("query_upload", ("", b""))[0]
+            if query_image is not None
+            else None,
+            figure_id=query_figure if query_image is None else None,
+            text=query_text or None,
+            settings=settings,
             user=st.session_state.get("annotator") or "examiner",
-            query={
-                "figure_id": query_figure if query_image is None else None,
-                "image": st.session_state.get("query_upload", ("", b""))[0]
-                if query_image is not None
-                else None,
-                "text": query_text or None,
-            },
-            settings={
-                "channel": channel,
-                "fusion": fusion,
-                "k": k,
-                "filters": vars(filters),
-                "weights": weights,
-            },
         )
         st.session_state["search"] = {
             "result": result,
@@ -148,8 +124,6 @@ if st.button("Search", type="primary", key="search_button"):
             "text": query_text,
         }
         st.session_state.pop("opened_hit", None)
-    except Exception as error:  # noqa: BLE001 - shown as a message, never a traceback
-        show_error(error)
 
 
 def _scores_line(hit) -> str:
@@ -159,32 +133,13 @@ def _scores_line(hit) -> str:
     return " · ".join(parts)
 
 
-def _show_links(figure_id: str, patent_id: str, *, key: str) -> None:
-    """A figure's reference signs; the chosen one with its term and sentences, the numeral highlighted."""
-    links = collection.links(figure_id)
-    if not links:
-        st.caption("No reference signs were read on this figure.")
-        return
-    names = {
-        lk.sign: f"{lk.sign} — {lk.term or '?'} ({len(lk.sentence_indexes)})"
-        if lk.sentence_indexes
-        else f"{lk.sign} — unlinked"
-        for lk in links
-    }
-    sign = st.selectbox("Reference sign", list(names), format_func=names.get, key=key)
-    link = next(lk for lk in links if lk.sign == sign)
-    if not link.sentence_indexes:
-        st.caption(f"Sign {sign} is used in no sentence of {patent_id} (unlinked).")
-    for sentence in collection.sentences(patent_id, link.sentence_indexes):
-        st.markdown("• " + highlight_sign(sentence.text, sign))
-    return sign
-
-
-def _show_figure_with_signs(figure_id: str, highlight: str | None) -> None:
-    """The figure with its signs boxed; hovering a sign shows its term and sentences."""
-    from patimg.figures import collection_figure_html
-
-    st.html(collection_figure_html(collection, figure_id, highlight=highlight))
+def _signs(figure_id: str, patent_id: str, *, key: str) -> str | None:
+    """Choose one of a figure's reference signs; show its term and sentences. Returns the sign."""
+    link = pick_sign(collection.links(figure_id), key=key, compact=True)
+    if link is None:
+        return None
+    show_sign_sentences(collection, link, patent_id)
+    return link.sign
 
 
 state = st.session_state.get("search")
@@ -203,21 +158,7 @@ if state:
 
     import pandas as pd
 
-    table = pd.DataFrame(
-        [
-            {
-                "rank": h.rank,
-                "figure_id": h.figure_id,
-                "patent": h.patent_id,
-                "caption": h.caption,
-                "title": titles.get(h.patent_id, ""),
-                "score": h.score,
-                **{f"{ch}_score": v for ch, v in h.scores.items()},
-                **{f"{ch}_rank": v for ch, v in h.ranks.items()},
-            }
-            for h in result.hits
-        ]
-    )
+    table = pd.DataFrame(hits_to_rows(result.hits, titles))
     st.download_button(
         "Export results (CSV)",
         table.to_csv(index=False).encode("utf-8"),
@@ -235,10 +176,10 @@ if state:
             with left:
                 st.markdown("**Query**")
                 if state["figure_id"]:
-                    query_sign = _show_links(
+                    query_sign = _signs(
                         state["figure_id"], collection.figure(state["figure_id"]).patent_id, key="query_sign"
                     )
-                    _show_figure_with_signs(state["figure_id"], query_sign)
+                    show_figure(collection, state["figure_id"], highlight=query_sign)
                 elif state["image"] is not None:
                     from patimg.figures import render_labels
 
@@ -246,8 +187,8 @@ if state:
             with right:
                 st.markdown(f"**{md_escape(hit.patent_id)}** {md_escape(titles.get(hit.patent_id, ''))}")
                 st.caption(md_escape(_scores_line(hit)))
-                hit_sign = _show_links(hit.figure_id, hit.patent_id, key="hit_sign")
-                _show_figure_with_signs(hit.figure_id, hit_sign)
+                hit_sign = _signs(hit.figure_id, hit.patent_id, key="hit_sign")
+                show_figure(collection, hit.figure_id, highlight=hit_sign)
             if st.button("Close", key="close_hit"):
                 st.session_state.pop("opened_hit", None)
                 st.rerun()

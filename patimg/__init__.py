@@ -1,5 +1,13 @@
 """PatImg: multimodal search over patent drawings.
 
+The pipeline, one module or package per stage: :mod:`~patimg.sources` (find publications in files, folders,
+archives) -> :mod:`~patimg.documents` (parse their XML) -> :mod:`~patimg.figures` (sheets to figures) ->
+:mod:`~patimg.ocr` (the text drawn on them) -> :mod:`~patimg.linking` (signs to sentences) -> :mod:`~patimg.ingest`
+(all of that per publication, into a :mod:`~patimg.collection`) -> :mod:`~patimg.encoders` and
+:mod:`~patimg.indexing` (vectors in :mod:`~patimg.vectors`, FAISS indexes in :mod:`~patimg.indexes`) ->
+:mod:`~patimg.search` (with :mod:`~patimg.fusion`) -> :mod:`~patimg.evaluation` (judging and scoring). The words
+they share are in :mod:`~patimg.vocabulary`.
+
 The public functions are re-exported here lazily, so ``import patimg`` stays fast (torch, open_clip and the OCR
 models are imported only by the stage that needs them)::
 
@@ -24,20 +32,22 @@ _EXPORTS = {
     "Searcher": "patimg.search",
     "SearchFilters": "patimg.search",
     "SearchResult": "patimg.search",
+    "SearchSettings": "patimg.search",
     "parse_publication": "patimg.documents",
     "find_publications": "patimg.sources",
-    "split_sentences": "patimg.sentences",
+    "split_sentences": "patimg.documents",
     "load_drawing": "patimg.figures",
     "figures_from_drawing": "patimg.figures",
     "get_ocr": "patimg.ocr",
     "read_drawing": "patimg.ocr",
     "link_numerals_to_sentences": "patimg.linking",
     "find_sign_mentions": "patimg.linking",
-    "get_visual_encoder": "patimg.encoders.base",
-    "get_text_encoder": "patimg.encoders.base",
+    "get_visual_encoder": "patimg.encoders",
+    "get_text_encoder": "patimg.encoders",
     "fuse": "patimg.fusion",
-    "JudgmentStore": "patimg.judgments",
+    "JudgmentStore": "patimg.evaluation",
     "evaluate": "patimg.evaluation",
+    "evaluate_collection": "patimg.evaluation",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from patimg.errors import PatImgError
+from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEX_KINDS, INDEXED_CHANNELS, OCR_BACKENDS
 
 
 def _progress_bar():
@@ -174,8 +175,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _search_kwargs(args: argparse.Namespace):
-    from patimg.search import SearchFilters
+def _search_settings(args: argparse.Namespace):
+    from patimg.search import SearchFilters, SearchSettings
 
     filters = SearchFilters(
         office=args.office,
@@ -184,13 +185,13 @@ def _search_kwargs(args: argparse.Namespace):
         class_prefix=args.class_prefix,
         exclude_patent=args.exclude_patent,
     )
-    return {
-        "channel": args.channel,
-        "fusion": args.fusion,
-        "k": args.k,
-        "filters": filters,
-        "weights": _parse_weights(args.weights),
-    }
+    return SearchSettings(
+        channel=args.channel,
+        fusion=args.fusion,
+        k=args.k,
+        filters=filters,
+        weights=_parse_weights(args.weights),
+    )
 
 
 def _parse_weights(text: str | None) -> dict[str, float] | None:
@@ -206,30 +207,21 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
             raise PatImgError(
                 f"--weights: {part!r} is not CHANNEL=NUMBER (e.g. visual=0.6,text=0.4)"
             ) from error
-    unknown = set(weights) - {"visual", "text"}
+    unknown = set(weights) - set(INDEXED_CHANNELS)
     if unknown:
         raise PatImgError(f"--weights: unknown channel(s) {', '.join(sorted(unknown))}; use visual and text")
     return weights
 
 
-def _log_search(searcher, result, query: dict, kwargs: dict) -> None:
-    """Every search from the command line goes to the collection's audit log too."""
-    settings = {**{k: v for k, v in kwargs.items() if k != "filters"}, "filters": vars(kwargs["filters"])}
-    searcher.log(result, user=getpass.getuser(), query=query, settings=settings)
-
-
-def _run_query(searcher, query: str, args: argparse.Namespace, text: str | None = None):
-    """A query line is a figure id of the collection or a path to an image."""
+def _run_query(searcher, query: str, settings, text: str | None = None):
+    """A query line is a figure id of the collection or a path to an image; every search is audit-logged."""
     from patimg.figures import load_drawing
 
-    kwargs = _search_kwargs(args)
+    user = getpass.getuser()
     if Path(query).is_file():
-        result = searcher.search(image=load_drawing(query, name=query), text=text, **kwargs)
-        _log_search(searcher, result, {"image": query, "text": text}, kwargs)
-    else:
-        result = searcher.search(figure_id=query, text=text, **kwargs)
-        _log_search(searcher, result, {"figure_id": query, "text": text}, kwargs)
-    return result
+        image = load_drawing(query, name=query)
+        return searcher.search(image=image, image_name=query, text=text, settings=settings, user=user)
+    return searcher.search(figure_id=query, text=text, settings=settings, user=user)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -237,24 +229,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     from patimg.search import Searcher, hits_to_json
 
     searcher = Searcher(args.collection, ocr=args.ocr)
+    settings = _search_settings(args)
     if args.queries:
         lines = [line.strip() for line in Path(args.queries).read_text(encoding="utf-8").splitlines()]
         for query in (q for q in lines if q and not q.startswith("#")):
             try:
-                result = _run_query(searcher, query, args, text=args.text)
+                result = _run_query(searcher, query, settings, text=args.text)
                 record = {"query": query, "hits": hits_to_json(result.hits)}
             except PatImgError as error:
                 record = {"query": query, "error": str(error), "hits": []}
             print(json.dumps(record, ensure_ascii=False), flush=True)
         return 0
-    kwargs = _search_kwargs(args)
     image = load_drawing(args.image, name=str(args.image)) if args.image else None
-    result = searcher.search(image=image, figure_id=args.figure, text=args.text, **kwargs)
-    _log_search(
-        searcher,
-        result,
-        {"figure_id": args.figure, "image": str(args.image) if args.image else None, "text": args.text},
-        kwargs,
+    result = searcher.search(
+        image=image,
+        image_name=str(args.image) if args.image else None,
+        figure_id=args.figure,
+        text=args.text,
+        settings=settings,
+        user=getpass.getuser(),
     )
     if args.json:
         _print_json(hits_to_json(result.hits))
@@ -268,46 +261,30 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from patimg import evaluation
+    from patimg.evaluation import evaluate_collection, evaluate_trec_files, format_table_1
 
     if args.run:
         if not args.qrels:
             raise PatImgError("--run needs --qrels FILE (the judgments to score the runs against)")
-        payload = evaluation.evaluate_trec_files(args.qrels, args.run)
+        payload = evaluate_trec_files(args.qrels, args.run)
     else:
         if not args.collection:
             raise PatImgError("give --collection DIR (judged searches) or --qrels FILE --run FILE...")
-        from patimg.evaluate_collection import evaluate_collection
-
-        payload = evaluate_collection(
+        evaluation = evaluate_collection(
             args.collection,
             qrels=args.qrels,
             same_patent=args.same_patent,
-            k=args.k,
-            runs_dir=args.runs_dir,
+            depth=args.k,
             progress=None if args.quiet else _progress_bar(),
         )
+        if args.runs_dir is not None:
+            evaluation.write_trec(args.runs_dir)
+        payload = evaluation.to_dict()
     if args.json:
         _print_json(payload)
     else:
         print(format_table_1(payload))
     return 0
-
-
-def format_table_1(payload: dict) -> str:
-    """The evaluation as a plain-text table in the shape of the paper's Table 1, the paper's mAP beside it."""
-    from patimg.evaluation import RUN_LABELS
-    from patimg.judging import PAPER_TABLE_1
-
-    lines = [f"{'method':22s} {'run':16s} {'mAP (AP@50)':>11s} {'P@1':>6s} {'queries':>7s} {'paper':>6s}"]
-    for name, run in payload["runs"].items():
-        label = RUN_LABELS.get(name, name)
-        paper = PAPER_TABLE_1.get(label)
-        lines.append(
-            f"{label:22s} {name:16s} {run['AP@50']:11.3f} {run.get('P@1', float('nan')):6.3f} "
-            f"{len(run['per_query']):7d} {'' if paper is None else f'{paper:.3f}':>6s}"
-        )
-    return "\n".join(lines)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -343,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_ingest,
     )
     p.add_argument("sources", nargs="+", type=Path, help="files or folders to ingest")
-    p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
+    p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
 
     p = add(
         "read",
@@ -352,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
         collection=False,
     )
     p.add_argument("image", type=Path)
-    p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
+    p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
 
     p = add("figures", "list the figures of a collection with the reference signs read on each", cmd_figures)
     p.add_argument("--patent", default=None, help="only this patent's figures")
@@ -371,7 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--text", default=None, help="text encoder: minilm (offline), or a sentence-transformers name"
     )
     p.add_argument("--rebuild", action="store_true", help="re-encode everything (to switch encoders)")
-    p.add_argument("--index-kind", default="auto", choices=["auto", "flat", "ivfpq", "hnsw"])
+    p.add_argument(
+        "--index-kind", choices=INDEX_KINDS, help="FAISS index kind (default: the collection's, else auto)"
+    )
 
     p = add("search", "find figures like a query image, figure or text", cmd_search)
     query = p.add_mutually_exclusive_group()
@@ -381,8 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--queries", type=Path, help="file with one image path or figure id per line (JSON lines out)"
     )
     p.add_argument("--text", help="query text (alone or with --image/--figure)")
-    p.add_argument("--channel", default="fused", choices=["visual", "text", "fused"])
-    p.add_argument("--fusion", default="avg", choices=["avg", "max", "rrf", "weighted"])
+    p.add_argument("--channel", default="fused", choices=CHANNELS)
+    p.add_argument("--fusion", default="avg", choices=FUSION_RULES)
     p.add_argument("--weights", help="channel weights for --fusion weighted, e.g. visual=0.6,text=0.4")
     p.add_argument("-k", type=int, default=50, help="number of results")
     p.add_argument("--office", help="only this office (US, EP)")
@@ -390,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-to", help="only publications on or before YYYY-MM-DD")
     p.add_argument("--class-prefix", help="only publications with an IPC/CPC class starting so (e.g. B64C)")
     p.add_argument("--exclude-patent", action="store_true", help="leave out the query's own patent")
-    p.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "easyocr"])
+    p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
 
     p = add(
         "eval", "AP@50 per query and mAP per method (trec_eval map_cut.50)", cmd_eval, collection="optional"

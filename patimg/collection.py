@@ -11,7 +11,7 @@ Layout::
       indexes/<channel>/     one FAISS index per channel with index_infos.json beside it
       judgments.sqlite       relevance judgments and the search audit log
 
-Why SQLite rather than parquet tables (as DESIGN.md first sketched): ingest writes one publication at a time,
+Why SQLite rather than parquet tables: ingest writes one publication at a time,
 and a transaction per publication makes a crash leave either the whole publication or none of it; a re-run
 then skips what is done. Tables can still be exported (``Collection.table``) to parquet or CSV.
 """
@@ -126,9 +126,14 @@ class Collection:
     @classmethod
     def open_or_create(cls, path: str | Path) -> Collection:
         """Open ``path`` if it is a collection, else create one there."""
-        if (Path(path) / "collection.json").exists():
+        if cls.is_collection(path):
             return cls.open(path)
         return cls.create(path)
+
+    @staticmethod
+    def is_collection(path: str | Path) -> bool:
+        """Whether ``path`` holds a collection (its ``collection.json`` marker), without opening it."""
+        return (Path(path) / "collection.json").is_file()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -418,6 +423,11 @@ class Collection:
         for info_path in sorted((self.path / "indexes").glob("*/index_infos.json")):
             infos[info_path.parent.name] = json.loads(info_path.read_text(encoding="utf-8"))
         return infos
+
+    def index_version(self) -> str:
+        """A token that changes whenever an index is rebuilt or grown (caches of loaded indexes key on it)."""
+        stamps = sorted((self.path / "indexes").glob("*/index_infos.json"))
+        return "|".join(f"{p.parent.name}:{p.stat().st_mtime_ns}" for p in stamps)
 
     def table(self, name: str):  # -> pandas.DataFrame
         """A raw table (``patents``, ``sentences``, ``figures``, ``labels``, ``links``...) for export."""

@@ -32,9 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from patimg.errors import BadInputError
+from patimg.vocabulary import FUSION_RULES, NORMALISATIONS
 
-RULES = ("avg", "max", "rrf", "weighted")
-NORMALISATIONS = ("none", "minmax", "zscore")
 RRF_K = 60
 
 
@@ -115,8 +114,8 @@ def fuse(
     Returns:
         Up to ``k`` hits, best first, ties broken by id.
     """
-    if rule not in RULES:
-        raise BadInputError("fusion rule", f"{rule!r} is not one of {', '.join(RULES)}")
+    if rule not in FUSION_RULES:
+        raise BadInputError("fusion rule", f"{rule!r} is not one of {', '.join(FUSION_RULES)}")
     if normalise not in NORMALISATIONS:
         raise BadInputError("normalise", f"{normalise!r} is not one of {', '.join(NORMALISATIONS)}")
     if k < 1:

@@ -18,40 +18,8 @@ import numpy as np
 
 from patimg.collection import Collection
 from patimg.errors import BackendMismatchError, BadInputError
-from patimg.fileio import atomic_write_bytes, atomic_write_json
-
-Progress = Callable[[str, int, int, str], None]
-
-VISUAL = "visual"
-TEXT = "text"
-
-
-class VectorStore:
-    """Row-aligned float32 vectors with string ids, stored as ``<name>.npy`` + ``<name>_ids.json``."""
-
-    def __init__(self, folder: Path, name: str) -> None:
-        self.npy = folder / f"{name}.npy"
-        self.ids_path = folder / f"{name}_ids.json"
-        self.info_path = folder / f"{name}_info.json"
-
-    def load(self) -> tuple[list[str], np.ndarray | None, dict[str, Any] | None]:
-        if not self.npy.exists() or not self.ids_path.exists():
-            return [], None, None
-        ids = json.loads(self.ids_path.read_text(encoding="utf-8"))
-        vectors = np.load(self.npy, mmap_mode="r")
-        info = json.loads(self.info_path.read_text(encoding="utf-8")) if self.info_path.exists() else None
-        if len(ids) != len(vectors):
-            return [], None, None  # torn write from an old crash: re-encode
-        return ids, np.asarray(vectors, dtype=np.float32), info
-
-    def save(self, ids: Sequence[str], vectors: np.ndarray, info: dict[str, Any]) -> None:
-        import io
-
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(vectors, dtype=np.float32))
-        atomic_write_bytes(self.npy, buffer.getvalue())
-        atomic_write_json(self.ids_path, list(ids))
-        atomic_write_json(self.info_path, info)
+from patimg.vectors import TEXT, VISUAL, VectorStore, stored_vectors
+from patimg.vocabulary import IndexKind, Progress
 
 
 def _same_encoder(stored: dict[str, Any] | None, current: dict[str, Any]) -> bool:
@@ -132,7 +100,7 @@ def encode_visual(
     """Visual vectors of every figure, encoding only figures not encoded before."""
     from PIL import Image
 
-    store = VectorStore(collection.path / "vectors", VISUAL)
+    store = VectorStore.of(collection, VISUAL)
     old_ids, old_vectors, stored = store.load()
     if not _check_or_rebuild(VISUAL, stored, encoder.info(), rebuild, collection):
         old_ids, old_vectors = [], None
@@ -199,7 +167,7 @@ def encode_text(
     """
     from patimg.encoders.text import mean_text_vector
 
-    sentence_store = VectorStore(collection.path / "vectors", "sentences")
+    sentence_store = VectorStore.of(collection, "sentences")
     old_keys, old_vectors, stored = sentence_store.load()
     if not _check_or_rebuild(TEXT, stored, encoder.info(), rebuild, collection):
         old_keys, old_vectors = [], None
@@ -236,7 +204,7 @@ def encode_text(
             ids.append(figure_id)
             vectors.append(vector)
     matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
-    VectorStore(collection.path / "vectors", TEXT).save(ids, matrix, encoder.info())
+    VectorStore.of(collection, TEXT).save(ids, matrix, encoder.info())
     return ids, matrix
 
 
@@ -251,7 +219,7 @@ def build_indexes(
     visual: str | None = None,
     text: str | None = None,
     rebuild: bool = False,
-    index_kind: str = "auto",
+    index_kind: IndexKind | None = None,
     progress: Progress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Encode new figures and (re)build the FAISS index of each channel.
@@ -259,49 +227,108 @@ def build_indexes(
     Args:
         collection: Collection folder.
         visual: Visual encoder spec (``"clip:ViT-B-32/openai"``, the weight-free descriptor's name...);
-            defaults to the one that built the collection, else ``patimg.encoders.base.DEFAULT_VISUAL``.
+            defaults to the one that built the collection, else :func:`patimg.encoders.default_visual_spec`.
         text: Text encoder spec (``"minilm"``...); defaults likewise.
         rebuild: Re-encode everything (needed to switch encoders).
-        index_kind: ``"auto"``, ``"flat"``, ``"ivfpq"`` or ``"hnsw"``.
+        index_kind: ``"auto"``, ``"flat"``, ``"ivfpq"`` or ``"hnsw"``; default the kind each channel's index
+            was asked to be last time, else ``"auto"``.
         progress: Optional ``progress(stage, done, total, item)``.
 
     Returns:
         ``index_infos`` of each channel built.
     """
-    from patimg.encoders.base import default_visual_spec, get_text_encoder, get_visual_encoder
-    from patimg.index import build_index
+    from patimg.encoders.registry import (
+        DEFAULT_TEXT,
+        default_visual_spec,
+        get_text_encoder,
+        get_visual_encoder,
+    )
 
     store = Collection.open(collection)
     visual_spec = _resolve_spec(store, VISUAL, visual, default_visual_spec())
-    text_spec = _resolve_spec(store, TEXT, text, "minilm")
+    text_spec = _resolve_spec(store, TEXT, text, DEFAULT_TEXT)
     infos: dict[str, dict[str, Any]] = {}
     encoders: dict[str, Any] = dict(store.meta.get("encoders", {}))
 
     visual_encoder = get_visual_encoder(visual_spec)
+    previous = stored_vectors(store, VISUAL)
     ids, vectors = encode_visual(store, encoder=visual_encoder, rebuild=rebuild, progress=progress)
-    infos[VISUAL] = _write_index(store, VISUAL, ids, vectors, visual_encoder.info(), index_kind, build_index)
+    kind = index_kind or _recorded_kind(store, VISUAL)
+    infos[VISUAL] = _write_index(store, VISUAL, ids, vectors, previous, visual_encoder.info(), kind)
     encoders[VISUAL] = {"spec": visual_spec, **visual_encoder.info()}
 
     text_encoder = get_text_encoder(text_spec)
+    previous = stored_vectors(store, TEXT)
     ids, vectors = encode_text(store, encoder=text_encoder, rebuild=rebuild, progress=progress)
-    infos[TEXT] = _write_index(store, TEXT, ids, vectors, text_encoder.info(), index_kind, build_index)
+    kind = index_kind or _recorded_kind(store, TEXT)
+    infos[TEXT] = _write_index(store, TEXT, ids, vectors, previous, text_encoder.info(), kind)
     encoders[TEXT] = {"spec": text_spec, **text_encoder.info()}
 
     store.update_meta(encoders=encoders)
     return infos
 
 
-def _write_index(store, channel, ids, vectors, encoder_info, kind, build_index) -> dict[str, Any]:
+def _recorded_kind(store: Collection, channel: str) -> str:
+    """The kind the channel's index was last asked to be (``"auto"`` for a new collection)."""
+    return store.index_infos().get(channel, {}).get("requested_kind", "auto")
+
+
+def _write_index(
+    store: Collection,
+    channel: str,
+    ids: list[str],
+    vectors: np.ndarray,
+    previous: dict[str, np.ndarray],
+    encoder_info: dict[str, Any],
+    kind: str,
+) -> dict[str, Any]:
+    """Grow the channel's index by the new figures when nothing it holds changed; else build it anew.
+
+    Growing saves the build of an approximate index (HNSW, IVF-PQ) when publications are added. An index is
+    rebuilt when its encoder or kind differs, when it asks to be retrained, when one of its figures is gone
+    (never return a figure that no longer exists) or when a figure's vector changed (a re-linked text vector).
+    """
+    from patimg.indexes import INFOS_FILE, add_to_index, build_index
+
     out_dir = store.path / "indexes" / channel
-    info = build_index(
-        vectors, list(ids), out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind
-    )
-    return info.to_dict()
+    indexed = _unchanged_index_ids(out_dir, ids, vectors, previous, encoder_info, kind)
+    if indexed is None:
+        info = build_index(
+            vectors, ids, out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind
+        )
+        return info.to_dict()
+    new_rows = [row for row, fid in enumerate(ids) if fid not in indexed]
+    if not new_rows:
+        return json.loads((out_dir / INFOS_FILE).read_text(encoding="utf-8"))
+    return add_to_index(out_dir, vectors[new_rows], [ids[row] for row in new_rows]).to_dict()
 
 
-def stored_vectors(collection: Collection, channel: str) -> dict[str, np.ndarray]:
-    """A channel's stored vectors by figure id (used to query by a figure already in the collection)."""
-    ids, vectors, _ = VectorStore(collection.path / "vectors", channel).load()
-    if vectors is None:
-        return {}
-    return {fid: vectors[i] for i, fid in enumerate(ids)}
+def _unchanged_index_ids(
+    out_dir: Path,
+    ids: list[str],
+    vectors: np.ndarray,
+    previous: dict[str, np.ndarray],
+    encoder_info: dict[str, Any],
+    kind: str,
+) -> set[str] | None:
+    """The ids of the index in ``out_dir`` when it can be grown to ``ids``, else ``None``."""
+    from patimg.indexes import IDS_FILE, INFOS_FILE
+
+    try:
+        info = json.loads((out_dir / INFOS_FILE).read_text(encoding="utf-8"))
+        indexed = json.loads((out_dir / IDS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not _same_encoder(info.get("encoder") or {}, encoder_info) or info.get("requested_kind") != kind:
+        return None
+    if info.get("params", {}).get("needs_retrain") or info.get("count") != len(indexed):
+        return None
+    row_of = {fid: row for row, fid in enumerate(ids)}
+    for fid in indexed:
+        if (
+            fid not in row_of
+            or fid not in previous
+            or not np.array_equal(previous[fid], vectors[row_of[fid]])
+        ):
+            return None
+    return set(indexed)

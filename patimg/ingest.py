@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +19,10 @@ from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
 from patimg.fileio import atomic_write_bytes
 from patimg.types import DrawingRef, Figure, Label, ParsedDocument, Patent, SignLink
+from patimg.vocabulary import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int, str], None]
 """``progress(stage, done, total, item)``: called before each unit and once at the end."""
 
 
@@ -294,3 +294,43 @@ def ingest(
 def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:
     store.record_error(source=source, problem=problem)
     report.errors.append((source, problem))
+
+
+def upload_file_name(name: str) -> str:
+    """An uploaded file's name reduced to a plain file name (no folders, no odd characters, no leading dot)."""
+    base = Path(name.replace("\\", "/")).name
+    return re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".") or "upload"
+
+
+def ingest_and_index(
+    sources: Sequence[str | Path], *, collection: str | Path, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest ``sources``, then bring the collection's indexes up to date when anything was added."""
+    from patimg.indexing import build_indexes
+
+    report = ingest(sources, collection=collection, progress=progress)
+    if report.added:
+        build_indexes(collection, progress=progress)
+    return report
+
+
+def ingest_uploads(
+    files: Sequence[tuple[str, bytes]], *, collection: str | Path, progress: Progress | None = None
+) -> IngestReport:
+    """Import uploaded files together (an XML with its TIFF sheets belongs together) and index what was added.
+
+    The files are written under ``<collection>/uploads/<time>/`` with safe names (what the app's Collection page
+    does with a browser upload), then ingested as one folder.
+
+    Args:
+        files: ``(file name as uploaded, bytes)`` pairs.
+        collection: Collection folder (created when absent).
+        progress: Optional progress callback.
+    """
+    import time
+
+    target = Path(collection) / "uploads" / time.strftime("%Y%m%d-%H%M%S")
+    target.mkdir(parents=True, exist_ok=True)
+    for name, data in files:
+        atomic_write_bytes(target / upload_file_name(name), data)
+    return ingest_and_index([target], collection=collection, progress=progress)

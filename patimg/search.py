@@ -17,7 +17,7 @@ Query kinds:
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,8 @@ import numpy as np
 from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
 from patimg.types import Hit, Label, SignLink
-
-CHANNELS = ("visual", "text", "fused")
-FUSION_RULES = ("avg", "max", "rrf", "weighted")
+from patimg.vectors import TEXT, VISUAL, stored_vectors
+from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, Channel, FusionRule, Method
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,47 @@ class SearchFilters:
     date_to: str | None = None
     class_prefix: str | None = None
     exclude_patent: bool | str = False
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How to search: what the CLI's options, the Search page's widgets and the audit log all describe.
+
+    Attributes:
+        channel: ``"visual"``, ``"text"`` or ``"fused"``.
+        fusion: ``"avg"``, ``"max"`` (the paper's), ``"rrf"`` or ``"weighted"``.
+        k: Number of results.
+        filters: Office, dates, class prefix, excluding the query's patent.
+        weights: Channel weights for ``"weighted"`` fusion (``{"visual": 0.6, "text": 0.4}``).
+        method: The evaluated method these settings are (``"fused-max"``), when searched as one.
+    """
+
+    channel: Channel = "fused"
+    fusion: FusionRule = "avg"
+    k: int = 50
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    weights: dict[str, float] | None = None
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise BadInputError("channel", f"{self.channel!r} is not one of {', '.join(CHANNELS)}")
+        if self.fusion not in FUSION_RULES:
+            raise BadInputError("fusion", f"{self.fusion!r} is not one of {', '.join(FUSION_RULES)}")
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
+            raise BadInputError("k", f"must be a positive whole number, got {self.k!r}")
+
+    @classmethod
+    def of_method(cls, method: Method, *, k: int = 50) -> SearchSettings:
+        """The settings of an evaluated method (no filters, equal weights)."""
+        return cls(channel=method.channel, fusion=method.fusion, k=k, method=method.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (the audit log's ``settings``)."""
+        out = asdict(self)
+        if not self.method:
+            del out["method"]
+        return out
 
 
 @dataclass
@@ -90,14 +130,16 @@ class Searcher:
     Args:
         collection: Collection folder.
         ocr: OCR backend used to read an uploaded query image's numerals.
+        audit_store: The :class:`patimg.evaluation.store.JudgmentStore` searches are logged to; default the
+            collection's ``judgments.sqlite``.
     """
 
-    def __init__(self, collection: str | Path, *, ocr: str = "rapidocr") -> None:
-        from patimg.index import load_index
-        from patimg.indexing import TEXT, VISUAL, stored_vectors
+    def __init__(self, collection: str | Path, *, ocr: str = "rapidocr", audit_store=None) -> None:
+        from patimg.indexes import load_index
 
         self.collection = Collection.open(collection)
         self.ocr_name = ocr
+        self.audit_store = audit_store
         infos = self.collection.index_infos()
         if VISUAL not in infos and TEXT not in infos:
             raise PatImgError(
@@ -113,13 +155,15 @@ class Searcher:
         self._image_cache: dict[str, tuple[np.ndarray | None, list[Label]]] = {}
         self._image_cache_lock = threading.Lock()  # the app shares one searcher between sessions
         self._rows = {r["figure_id"]: r for r in self.collection.figure_filter_rows()}
+        # An index built before figures were replaced may still hold them: never return a figure that is gone.
+        self._stale = any(set(index.ids) - self._rows.keys() for index in self.indexes.values())
 
     # -- encoders, loaded on first use and checked against what built the collection -------------
 
     def encoder(self, channel: str):
         """The encoder of ``channel``, as recorded by the collection (loaded once)."""
         if channel not in self._encoders:
-            from patimg.encoders.base import check_compatible, get_text_encoder, get_visual_encoder
+            from patimg.encoders.registry import check_compatible, get_text_encoder, get_visual_encoder
 
             recorded = self.collection.meta.get("encoders", {}).get(channel, {})
             spec = recorded.get("spec") or self.infos[channel].get("encoder", {}).get("name")
@@ -170,12 +214,12 @@ class Searcher:
         image=None,
         figure_id: str | None = None,
         text: str | None = None,
-        channel: str = "fused",
-        fusion: str = "avg",
-        k: int = 50,
-        filters: SearchFilters | None = None,
-        weights: dict[str, float] | None = None,
+        settings: SearchSettings | None = None,
+        user: str | None = None,
+        query_id: str = "",
+        image_name: str | None = None,
         exclude_query: bool = True,
+        **options: Any,
     ) -> SearchResult:
         """Find figures like the query.
 
@@ -183,11 +227,11 @@ class Searcher:
             image: Query drawing (PIL image).
             figure_id: Query figure of the collection.
             text: Query text (alone, or with an image or figure).
-            channel: ``"visual"``, ``"text"`` or ``"fused"``.
-            fusion: ``"avg"``, ``"max"`` (the paper's), ``"rrf"`` or ``"weighted"``.
-            k: Number of results.
-            filters: Office, dates, class prefix, excluding the query's patent.
-            weights: Channel weights for ``"weighted"`` fusion.
+            settings: Channel, fusion rule, k, filters, weights; or give those as keyword ``options``
+                (``channel="visual", k=10``), which make a :class:`SearchSettings`.
+            user: When given, the search is written to the collection's audit log under this name.
+            query_id: The judged query this search belongs to, for the audit log.
+            image_name: What the audit log calls the query image (its file name); default its pixels' sha256.
             exclude_query: Leave the query figure itself out of the results.
 
         Returns:
@@ -195,10 +239,11 @@ class Searcher:
         """
         from patimg.fusion import fuse
 
-        if channel not in CHANNELS:
-            raise BadInputError("channel", f"{channel!r} is not one of {', '.join(CHANNELS)}")
-        if fusion not in FUSION_RULES:
-            raise BadInputError("fusion", f"{fusion!r} is not one of {', '.join(FUSION_RULES)}")
+        if settings is None:
+            settings = SearchSettings(**options)
+        elif options:
+            raise TypeError(f"give settings or {', '.join(sorted(options))}, not both")
+        channel, k, filters = settings.channel, settings.k, settings.filters
         if image is None and figure_id is None and not (text and text.strip()):
             raise BadInputError("query", "give an image, a figure id or some text to search for")
         result = SearchResult()
@@ -209,7 +254,7 @@ class Searcher:
             query_patent = figure.patent_id
             result.query_labels = self.collection.labels(figure_id)
             result.query_links = self.collection.links(figure_id)
-            for ch in ("visual", "text"):
+            for ch in INDEXED_CHANNELS:
                 if figure_id in self.vectors.get(ch, {}):
                     query_vectors[ch] = self.vectors[ch][figure_id]
             if "text" not in query_vectors:
@@ -230,19 +275,23 @@ class Searcher:
                 clip_vector = self._clip_text_vector(text.strip())
                 if clip_vector is not None:
                     query_vectors["visual"] = clip_vector
-        wanted = ["visual", "text"] if channel == "fused" else [channel]
+        wanted = list(INDEXED_CHANNELS) if channel == "fused" else [channel]
         for ch in wanted:
             if ch not in query_vectors:
                 result.notes.append(f"the {ch} channel was not used: the query gives it nothing to compare")
         channels = [ch for ch in wanted if ch in query_vectors and ch in self.indexes]
         allowed = self.allowed_figures(filters, query_patent=query_patent)
+        if allowed is None and self._stale:
+            allowed = set(self._rows)
         if exclude_query and figure_id is not None:
             allowed = (set(self._rows) if allowed is None else allowed) - {figure_id}
         per_channel = {
             ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels
         }
         result.channels_used = channels
-        fused = fuse(per_channel, rule=fusion if len(channels) > 1 else "max", weights=weights, k=k)
+        fused = fuse(
+            per_channel, rule=settings.fusion if len(channels) > 1 else "max", weights=settings.weights, k=k
+        )
         for rank, item in enumerate(fused, start=1):
             row = self._rows.get(item.id, {})
             result.hits.append(
@@ -251,32 +300,38 @@ class Searcher:
                     patent_id=row.get("patent_id", ""),
                     caption=row.get("caption", ""),
                     score=float(item.score),
-                    scores={ch: item.scores.get(ch) for ch in ("visual", "text")},
-                    ranks={ch: item.ranks.get(ch) for ch in ("visual", "text")},
+                    scores={ch: item.scores.get(ch) for ch in INDEXED_CHANNELS},
+                    ranks={ch: item.ranks.get(ch) for ch in INDEXED_CHANNELS},
                     rank=rank,
                 )
             )
+        if user is not None:
+            if image is not None and image_name is None:
+                image_name = "sha256:" + _pixels_sha256(image)
+            query = {"figure_id": figure_id, "image": image_name, "text": text}
+            self._log(result, user=user, query_id=query_id, query=query, settings=settings)
         return result
 
-    def log(
-        self, result: SearchResult, *, user: str, query: dict[str, Any], settings: dict[str, Any]
+    def _log(
+        self,
+        result: SearchResult,
+        *,
+        user: str,
+        query_id: str,
+        query: dict[str, Any],
+        settings: SearchSettings,
     ) -> None:
-        """Append a search to the collection's audit log (``judgments.sqlite``), as examiners' offices keep.
+        """Append a search to the collection's audit log (``judgments.sqlite``), as examiners' offices keep."""
+        if self.audit_store is None:
+            from patimg.evaluation.store import JudgmentStore
 
-        Args:
-            result: What the search returned.
-            user: Who searched.
-            query: What was asked (figure id, image name or hash, text).
-            settings: Channel, fusion rule, k, filters.
-        """
-        from patimg.judgments import JudgmentStore
-
-        store = JudgmentStore(self.collection.path / "judgments.sqlite")
-        store.log_search(
+            self.audit_store = JudgmentStore(self.collection.path / "judgments.sqlite")
+        self.audit_store.log_search(
             user=user,
+            query_id=query_id,
             query=query,
-            settings={**settings, "channels_used": result.channels_used},
-            hits=result.hits,
+            settings={**settings.to_dict(), "channels_used": result.channels_used},
+            hits=[{"figure_id": h.figure_id, "score": h.score} for h in result.hits],
         )
 
     def _figure(self, figure_id: str):
@@ -286,7 +341,7 @@ class Searcher:
             raise BadInputError(figure_id, f"no such figure in collection {self.collection.path}") from error
 
     def _search_channel(self, channel: str, vector: np.ndarray, *, k: int, allowed: set[str] | None):
-        from patimg.index import search_index
+        from patimg.indexes import search_index
 
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         scores, ids = search_index(self.indexes[channel], query, k=k, allowed=allowed)
@@ -309,9 +364,7 @@ class Searcher:
 
     def _encode_image(self, image) -> tuple[np.ndarray | None, list[Label]]:
         """Visual vector and numerals of a query image, computed once per distinct image."""
-        import hashlib
-
-        key = hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
+        key = _pixels_sha256(image)
         with self._image_cache_lock:
             cached = self._image_cache.get(key)
         if cached is None:
@@ -329,6 +382,12 @@ class Searcher:
         from patimg.ocr import get_ocr, read_drawing
 
         return list(read_drawing(image, ocr=get_ocr(self.ocr_name)).labels)
+
+
+def _pixels_sha256(image) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
 
 
 def _normalise(vector: np.ndarray) -> np.ndarray:
@@ -350,3 +409,23 @@ def hits_to_json(hits: list[Hit]) -> list[dict[str, Any]]:
         }
         for h in hits
     ]
+
+
+def hits_to_rows(hits: list[Hit], titles: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One flat row per hit for a table or CSV: rank, figure, patent, caption, title, score, then each
+    channel's score and rank (``visual_score``, ``text_score``, ``visual_rank``, ``text_rank``)."""
+    rows = []
+    for item in hits_to_json(hits):
+        rows.append(
+            {
+                "rank": item["rank"],
+                "figure_id": item["figure_id"],
+                "patent": item["patent"],
+                "caption": item["caption"],
+                "title": (titles or {}).get(item["patent"], ""),
+                "score": item["score"],
+                **{f"{ch}_score": v for ch, v in item["scores"].items()},
+                **{f"{ch}_rank": v for ch, v in item["ranks"].items()},
+            }
+        )
+    return rows

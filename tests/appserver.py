@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.realdata import skip_or_fail
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("PATIMG_CHROMIUM", "/usr/bin/chromium"))
 #: Only localhost traffic: Chromium's background networking would be refused on a closed network anyway.
@@ -29,10 +31,9 @@ CHROMIUM_ARGS = [
 def require_chromium() -> Path:
     """Debian's Chromium; skip without it (fail under CI, where `.ci/run` installs it)."""
     if not CHROMIUM.is_file():
-        message = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium, or set PATIMG_CHROMIUM)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(
+            f"Chromium not found at {CHROMIUM} (apt-get install -y chromium, or set PATIMG_CHROMIUM)"
+        )
     return CHROMIUM
 
 

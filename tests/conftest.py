@@ -1,7 +1,14 @@
-"""Session fixtures shared by all tests."""
+"""Session fixtures shared by all tests: the real data folder and the demo collection.
+
+The demo collection (``patimg.demo``: made-up publications drawn by PatImg, ingested and indexed by the ordinary
+pipeline) is built once per session and only read; a test that writes takes ``demo_copy``. Set
+``PATIMG_TEST_DEMO_COLLECTION`` to an already built demo collection to skip the build (local runs).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,11 +22,23 @@ def shared_data() -> Path:
     return shared_data_path()
 
 
-@pytest.fixture
-def demo_copy(tmp_path_factory, tmp_path: Path, monkeypatch) -> Path:
-    """A copy of the session's demo collection (no judgments), opened by the app: for tests that write."""
-    from tests.appdemo import demo_collection_copy
+@pytest.fixture(scope="session")
+def demo_collection(tmp_path_factory) -> Path:
+    """The demo collection, built once per session (ingest + indexes). Read only: see ``demo_copy``."""
+    given = os.environ.get("PATIMG_TEST_DEMO_COLLECTION")
+    if given:
+        return Path(given)
+    from patimg.demo import build_demo_collection
 
-    copy = demo_collection_copy(tmp_path_factory, tmp_path)
+    path = tmp_path_factory.mktemp("app") / "demo"
+    build_demo_collection(path)
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_collection: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the demo collection without judgments, opened by the app: for tests that write."""
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_collection, copy, ignore=shutil.ignore_patterns("judgments.sqlite*"))
     monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
     return copy

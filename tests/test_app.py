@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.appdemo import demo_collection
-
 pytestmark = pytest.mark.slow
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
@@ -22,15 +20,10 @@ TIMEOUT = 600  # seconds; the first search loads the encoders
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def collection_path(tmp_path_factory) -> Path:
-    return demo_collection(tmp_path_factory)
-
-
 @pytest.fixture
-def with_collection(collection_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("PATIMG_COLLECTION", str(collection_path))
-    return collection_path
+def with_collection(demo_collection: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("PATIMG_COLLECTION", str(demo_collection))
+    return demo_collection
 
 
 def _page(name: str) -> AppTest:

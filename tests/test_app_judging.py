@@ -1,6 +1,6 @@
 """The Judge and Evaluate pages driven headless with ``streamlit.testing`` on a copy of the demo collection.
 
-Each test works on its own copy of the demo collection (built once per session by ``tests.appdemo``), so
+Each test works on its own copy of the demo collection (the session's ``demo_collection`` fixture), so
 judgments made here never leak into other tests. ``AppTest`` cannot upload files: the Evaluate page keeps
 an upload in ``st.session_state["qrels_upload"]`` as ``(file name, bytes)``, so tests put a pair there.
 """
@@ -44,7 +44,7 @@ def _start_judging(at: AppTest, patent_id: str) -> AppTest:
 
 
 def _store(path: Path):
-    from patimg.judgments import JudgmentStore
+    from patimg.evaluation.store import JudgmentStore
 
     return JudgmentStore(path / "judgments.sqlite")
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.appdemo import demo_collection
 from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, require_chromium, serve_app, wait_until_idle
 from tests.realdata import shared_data_path
 
@@ -26,9 +25,8 @@ WAIT_MS = 600_000  # the first search loads encoders and OCR models on a busy 2-
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    collection = demo_collection(tmp_path_factory)
-    with serve_app(collection, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+def app_url(demo_collection, tmp_path_factory):
+    with serve_app(demo_collection, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
         yield url
 
 

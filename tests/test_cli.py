@@ -221,7 +221,7 @@ def test_python_dash_m_is_the_same_command(tmp_path):
 
 
 def test_every_search_is_in_the_audit_log(real_collection, capsys):
-    from patimg.judgments import JudgmentStore
+    from patimg.evaluation.store import JudgmentStore
 
     store = JudgmentStore(real_collection / "judgments.sqlite")
     before = len(store.search_log())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from patimg.encoders.base import (
+from patimg.encoders.registry import (
     REFERENCE_VISUAL,
     check_compatible,
     drawing_descriptor_name,

@@ -17,7 +17,6 @@ from patimg.evaluation import (
     evaluate,
     evaluate_trec_files,
     pool,
-    pool_runs,
     ranked,
     read_qrels,
     read_run,
@@ -143,17 +142,6 @@ def test_pool_order_hides_methods_and_is_deterministic() -> None:
     assert pool({"a": text, "b": visual}, depth=50, seed="q0001") == first
     assert first != sorted(first)  # shuffled, not grouped by method
     assert pool({"text": text, "visual": visual}, depth=50, seed="q0002") != first
-
-
-def test_pool_runs_pools_each_query_by_score_order() -> None:
-    runs = {
-        "text": {"q1": [("a", 0.1), ("b", 0.9), ("c", 0.5)], "q2": [("x", 1.0)]},
-        "visual": {"q1": [("d", 0.2), ("a", 0.8)]},
-    }
-    pooled = pool_runs(runs, depth=2)
-    assert sorted(pooled["q1"]) == ["a", "b", "c", "d"]  # text top 2 by score: b, c; visual: a, d
-    assert pooled["q1"] == pool({"x": ["b", "c"], "y": ["a", "d"]}, depth=2, seed="q1")
-    assert pooled["q2"] == ["x"]
 
 
 # ------------------------------------------------------------------------------------------ TREC I/O

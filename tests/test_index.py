@@ -7,9 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from patimg import index as index_module
 from patimg.errors import BadInputError, PatImgError
-from patimg.index import add_to_index, build_index, build_memory_index, load_index, search_index
+from patimg.indexes import add_to_index, build_index, build_memory_index, choice, load_index, search_index
 
 ENCODER = {"name": "test-encoder", "weights": "none", "dim": 32, "versions": {}}
 
@@ -54,7 +53,7 @@ def test_add_appends_without_touching_existing_vectors(tmp_path):
 
 
 def test_auto_flat_becomes_hnsw_when_it_grows_past_the_threshold(tmp_path, monkeypatch):
-    monkeypatch.setattr(index_module, "AUTO_FLAT_MAX_BYTES", 150 * 32 * 4)  # 150 vectors of 32 dimensions
+    monkeypatch.setattr(choice, "AUTO_FLAT_MAX_BYTES", 150 * 32 * 4)  # 150 vectors of 32 dimensions
     out = tmp_path / "visual"
     build_index(unit_rows(100), ids_for(100), out_dir=out, channel="visual", encoder_info=ENCODER)
     info = add_to_index(out, unit_rows(100, seed=3), ids_for(100, prefix="N"))
@@ -124,7 +123,7 @@ def test_torn_or_missing_files_are_detected(tmp_path):
 
 
 def test_auto_switches_earlier_for_wide_vectors(monkeypatch):
-    monkeypatch.setattr(index_module, "AUTO_FLAT_MAX_BYTES", 300 * 32 * 4)
+    monkeypatch.setattr(choice, "AUTO_FLAT_MAX_BYTES", 300 * 32 * 4)
     narrow = build_memory_index(unit_rows(300, dim=32), ids_for(300), kind="auto")
     wide = build_memory_index(unit_rows(300, dim=64), ids_for(300), kind="auto")
     assert narrow.info["index_type"] == "flat" and wide.info["index_type"] == "hnsw"

@@ -70,16 +70,16 @@ class CountingEncoder:
 
 @pytest.fixture()
 def counting(monkeypatch):
-    from patimg.encoders import base
+    from patimg.encoders import registry
 
-    real = base.get_visual_encoder
+    real = registry.get_visual_encoder
     made: list[CountingEncoder] = []
 
     def get_visual_encoder(spec, **options):
         made.append(CountingEncoder(real(spec, **options)))
         return made[-1]
 
-    monkeypatch.setattr(base, "get_visual_encoder", get_visual_encoder)
+    monkeypatch.setattr(registry, "get_visual_encoder", get_visual_encoder)
     return made
 
 
@@ -105,7 +105,7 @@ def test_adding_publications_encodes_only_new_figures(tmp_path, counting):
 
 
 def test_switching_encoders_is_refused_unless_rebuilt(tmp_path, monkeypatch):
-    from patimg.encoders import base
+    from patimg.encoders import registry
     from patimg.encoders.drawing import DrawingDescriptorEncoder
 
     collection = Collection.create(tmp_path / "c")
@@ -118,7 +118,7 @@ def test_switching_encoders_is_refused_unless_rebuilt(tmp_path, monkeypatch):
         def info(self) -> dict:
             return {**super().info(), "weights": "sha256:another-codebook"}
 
-    monkeypatch.setattr(base, "get_visual_encoder", lambda spec, **options: OtherCodebook())
+    monkeypatch.setattr(registry, "get_visual_encoder", lambda spec, **options: OtherCodebook())
     with pytest.raises(BackendMismatchError, match="--rebuild"):
         build_indexes(collection.path)
     infos = build_indexes(collection.path, rebuild=True)
@@ -159,3 +159,29 @@ def test_interrupted_encoding_resumes_where_it_stopped(tmp_path, monkeypatch):
         _add_patent(fresh, number)
     _, expected = indexing.encode_visual(fresh, encoder=DrawingDescriptorEncoder())
     np.testing.assert_allclose(vectors, expected, rtol=1e-5, atol=1e-6)
+
+
+def _index_ids(collection: Collection, channel: str) -> list[str]:
+    import json
+
+    return json.loads((collection.path / "indexes" / channel / "ids.json").read_text())
+
+
+def test_new_figures_are_added_to_the_index_and_gone_figures_rebuild_it(tmp_path):
+    collection = Collection.create(tmp_path / "c")
+    _add_patent(collection, 2)
+    build_indexes(collection.path, visual="rootsift-vlad", text="minilm", index_kind="hnsw")
+    first = _index_ids(collection, "visual")
+    assert sorted(first) == ["US2B2-D00001-f1", "US2B2-D00001-f2"]
+
+    _add_patent(collection, 1)  # sorts before patent 2: a rebuild would put its figures first
+    infos = build_indexes(collection.path)
+    grown = _index_ids(collection, "visual")
+    assert grown[:2] == first and sorted(grown[2:]) == ["US1B2-D00001-f1", "US1B2-D00001-f2"]
+    assert infos["visual"]["count"] == 4 and infos["visual"]["index_type"] == "hnsw"
+
+    _add_patent(collection, 1, figures=1)  # the publication comes again with one figure: f2 is gone
+    build_indexes(collection.path)
+    assert "US1B2-D00001-f2" not in _index_ids(collection, "visual")
+    hits = Searcher(collection.path).search(figure_id="US2B2-D00001-f1", channel="visual", k=10).hits
+    assert {h.figure_id for h in hits} == {"US2B2-D00001-f2", "US1B2-D00001-f1"}

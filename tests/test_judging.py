@@ -1,4 +1,4 @@
-"""The Judge/Evaluate page logic (``patimg.judging``): blind pools from a real searcher, progress, changes,
+"""The Judge/Evaluate page logic (``patimg.evaluation``): blind pools from a real searcher, progress, changes,
 the Table-1 evaluation, qrels import.
 
 The collection-backed tests share one demo collection (``patimg.demo``: made-up publications drawn by PatImg,
@@ -13,24 +13,24 @@ from pathlib import Path
 import pytest
 
 from patimg.errors import BadInputError
-from patimg.evaluate_collection import METHODS, QuerySpec, method_runs
-from patimg.judging import (
+from patimg.evaluation import (
     NOT_RELEVANT,
     RELEVANT,
+    JudgmentStore,
+    QuerySpec,
     build_pool,
     create_query,
-    evaluation_table,
+    evaluate_collection,
     import_qrels_bytes,
     judging_progress,
+    method_runs,
     next_unjudged,
     pool_grades,
     qrels_text,
     query_spec,
-    run_methods,
     run_text,
 )
-from patimg.judgments import JudgmentStore
-from tests.appdemo import demo_collection
+from patimg.vocabulary import METHODS, method
 
 # ------------------------------------------------------------------------------ without a collection
 
@@ -114,13 +114,12 @@ def test_trec_texts_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """``(collection, searcher)`` of the demo collection, built once per test session."""
+def demo(demo_collection):
+    """``(collection, searcher)`` of the session's demo collection."""
     from patimg.collection import Collection
     from patimg.search import Searcher
 
-    path = demo_collection(tmp_path_factory)
-    return Collection.open(path), Searcher(path)
+    return Collection.open(demo_collection), Searcher(demo_collection)
 
 
 def _query_figure(collection) -> str:
@@ -135,6 +134,8 @@ def _query_figure(collection) -> str:
 def test_pool_is_the_union_of_every_methods_top_results_in_a_blind_order(demo, tmp_path: Path) -> None:
     collection, searcher = demo
     store = JudgmentStore(tmp_path)
+    searcher = copy.copy(searcher)
+    searcher.audit_store = store  # the session's demo collection stays as it is
     figure_id = _query_figure(collection)
     query_id = create_query(store, figure_id=figure_id, collection=collection)
     spec = query_spec(store, query_id)
@@ -143,7 +144,7 @@ def test_pool_is_the_union_of_every_methods_top_results_in_a_blind_order(demo, t
     tops = {name: [doc for doc, _ in run[query_id]] for name, run in runs.items()}
     assert all(tops.values()), f"a method returned nothing: {tops}"
 
-    pool = build_pool(searcher, spec, depth=depth, store=store, user="ann", query_id=query_id)
+    pool = build_pool(searcher, spec, depth=depth, user="ann", query_id=query_id)
     union = {doc for docs in tops.values() for doc in docs}
     assert sorted(pool) == sorted(union)
     assert len(pool) == len(set(pool))
@@ -151,7 +152,7 @@ def test_pool_is_the_union_of_every_methods_top_results_in_a_blind_order(demo, t
     assert len(pool) > depth  # the methods disagree, so the pool is more than one method's list
 
     # Blind: the same pool whatever order the methods come in; the order belongs to the query id.
-    reversed_methods = dict(reversed(list(METHODS.items())))
+    reversed_methods = tuple(reversed(METHODS))
     assert build_pool(searcher, spec, depth=depth, methods=reversed_methods, query_id=query_id) == pool
     assert not any(pool[: len(docs)] == docs for docs in tops.values())
     other_order = build_pool(searcher, spec, depth=depth, query_id="q-another-id")
@@ -159,7 +160,7 @@ def test_pool_is_the_union_of_every_methods_top_results_in_a_blind_order(demo, t
 
     # Every search was logged under the annotator.
     log = store.search_log(query_id=query_id)
-    assert sorted(entry.settings["method"] for entry in log) == sorted(METHODS)
+    assert sorted(entry.settings["method"] for entry in log) == sorted(m.name for m in METHODS)
     assert {entry.user for entry in log} == {"ann"}
     visual = next(entry for entry in log if entry.settings["method"] == "visual")
     assert [hit["figure_id"] for hit in visual.hits] == tops["visual"]
@@ -168,6 +169,7 @@ def test_pool_is_the_union_of_every_methods_top_results_in_a_blind_order(demo, t
 @pytest.mark.slow
 def test_evaluation_table_agrees_with_evaluate_on_the_same_judgments(demo, tmp_path: Path) -> None:
     from patimg import evaluation
+    from patimg.vocabulary import RUN_LABELS, TABLE_ROWS
 
     collection, searcher = demo
     store = JudgmentStore(tmp_path)
@@ -190,7 +192,7 @@ def test_evaluation_table_agrees_with_evaluate_on_the_same_judgments(demo, tmp_p
     if not any(g for g in store.qrels()[query_id].values()):
         store.judge(query_id, judged_part[0], RELEVANT, annotator="ann")
 
-    result = evaluation_table(collection, searcher=searcher, store=store, depth=50)
+    result = evaluate_collection(collection, searcher=searcher, store=store, depth=50)
     table, per_query, meta = result
     qrels = store.qrels()
     runs = method_runs(
@@ -198,9 +200,9 @@ def test_evaluation_table_agrees_with_evaluate_on_the_same_judgments(demo, tmp_p
     )
     expected = evaluation.evaluate(qrels, runs, depth=50)
 
-    assert list(table.index) == list(evaluation.TABLE_ROWS)  # the paper's rows first, in its order
+    assert list(table.index) == list(TABLE_ROWS)  # the paper's rows first, in its order
     for name, scores in expected.methods.items():
-        label = evaluation.RUN_LABELS[name]
+        label = RUN_LABELS[name]
         assert table.loc[label, "mAP (AP@50)"] == pytest.approx(scores.ap)
         for qid, ap in scores.per_query_ap.items():
             assert per_query.loc[qid, label] == pytest.approx(ap)
@@ -210,11 +212,11 @@ def test_evaluation_table_agrees_with_evaluate_on_the_same_judgments(demo, tmp_p
     assert meta["queries"] == 2 and meta["judged_queries"] == 2
     assert meta["unjudged_not_relevant"] == sum(s.unjudged for s in expected.methods.values()) > 0
     assert meta["judged_pool_depth"] == min(s.judged_depth for s in expected.methods.values())
-    assert sorted(result.runs) == sorted(METHODS)
+    assert sorted(result.runs) == sorted(m.name for m in METHODS)
 
     # Judging more changes the numbers: mark every pool result relevant.
     store.judge_many([(query_id, fid, RELEVANT) for fid in pool], annotator="ann")
-    after = evaluation_table(collection, searcher=searcher, store=store, depth=50)
+    after = evaluate_collection(collection, searcher=searcher, store=store, depth=50)
     assert after.meta["unjudged_not_relevant"] < meta["unjudged_not_relevant"]
     assert after.per_query.loc[query_id].tolist() != per_query.loc[query_id].tolist()
 
@@ -230,7 +232,7 @@ def test_an_uploaded_drawing_is_a_query_with_a_pool(demo, tmp_path: Path) -> Non
     spec = query_spec(store, query_id)
     assert spec.figure_id is None and spec.text == "rotor blade"
     assert Path(spec.image_path).read_bytes() == image_bytes
-    runs = run_methods(searcher, {query_id: spec}, depth=5, methods={"visual": METHODS["visual"]})
+    runs = method_runs(searcher, {query_id: spec}, k=5, methods=[method("visual")])
     # The upload is the collection figure itself, so the visual channel finds it first.
     assert runs["visual"][query_id][0][0] == some_figure
     # The drawing's numerals are read once for all methods, not once per method (OCR is the slow part).
@@ -238,7 +240,7 @@ def test_an_uploaded_drawing_is_a_query_with_a_pool(demo, tmp_path: Path) -> Non
     counting._image_cache = {}  # the run above already cached this image; start cold
     reads = []
     counting.read_query_numerals = lambda image: reads.append(image) or searcher.read_query_numerals(image)
-    two = {name: METHODS[name] for name in ("visual", "fused-avg")}
+    two = [method(name) for name in ("visual", "fused-avg")]
     pool = build_pool(counting, spec, depth=5, methods=two, query_id=query_id)
     assert some_figure in pool and len(pool) >= 5
     assert len(reads) == 1

@@ -14,7 +14,7 @@ import pytest
 
 from patimg.errors import BadInputError
 from patimg.evaluation import read_qrels
-from patimg.judgments import JudgmentStore
+from patimg.evaluation.store import JudgmentStore
 from patimg.types import Hit
 
 N_PER_WRITER = 40

@@ -1,6 +1,6 @@
 """The searcher's filters reach the results: office, date range, class prefix, the query's own patent.
 
-Runs on the demo collection (built once per test session by ``tests.appdemo``): its publications differ in
+Runs on the demo collection (the session's ``demo_collection`` fixture): its publications differ in
 date and classes, and each has several figures, so every filter has something to keep and something to drop.
 """
 
@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.appdemo import demo_collection
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def searcher(tmp_path_factory):
+def searcher(demo_collection):
     from patimg.search import Searcher
 
-    return Searcher(demo_collection(tmp_path_factory))
+    return Searcher(demo_collection)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patimg.sentences import split_sentences
+from patimg.documents.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""Rules that classify text read on a patent drawing (patimg.signs)."""
+"""Rules that classify text read on a patent drawing (patimg.ocr.signs)."""
 
 from __future__ import annotations
 
 import pytest
 
-from patimg.signs import classify_drawing_text, figure_number, reference_signs, split_drawing_text
+from patimg.ocr.signs import figure_number, reference_signs, split_drawing_text
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ from patimg.signs import classify_drawing_text, figure_number, reference_signs, 
     ],
 )
 def test_classify_drawing_text(text: str, expected: tuple[str, str]) -> None:
-    assert classify_drawing_text(text) == expected
+    assert split_drawing_text(text) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -56,13 +56,13 @@ def test_classify_drawing_text(text: str, expected: tuple[str, str]) -> None:
     ],
 )
 def test_ocr_confusions_inside_numerals_are_undone(text: str, expected: str) -> None:
-    assert classify_drawing_text(text) == ("reference", expected)
+    assert split_drawing_text(text) == [("reference", expected)]
 
 
 def test_letter_signs_keep_their_letters() -> None:
     # Only digit runs are repaired: a lone I or a step S1 stays as printed.
-    assert classify_drawing_text("I") == ("reference", "I")
-    assert classify_drawing_text("S1") == ("reference", "S1")
+    assert split_drawing_text("I") == [("reference", "I")]
+    assert split_drawing_text("S1") == [("reference", "S1")]
 
 
 def test_caption_is_not_a_sign() -> None:

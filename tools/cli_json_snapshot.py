@@ -30,7 +30,11 @@ def run(argv: list[str], collection: Path) -> str:
         status = main(argv)
     if status != 0:
         raise SystemExit(f"patimg {' '.join(argv)} exited with {status}")
-    return out.getvalue().replace(str(collection.resolve()), "<collection>").replace(str(collection), "<collection>")
+    return (
+        out.getvalue()
+        .replace(str(collection.resolve()), "<collection>")
+        .replace(str(collection), "<collection>")
+    )
 
 
 def snapshot(collection: Path, out_dir: Path) -> list[str]:

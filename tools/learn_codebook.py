@@ -14,20 +14,15 @@ Reproducible: fixed seed, fixed file order.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from patimg.encoders.drawing_codebook import learn_codebook, save_codebook  # noqa: E402
-from patimg.encoders.drawing_features import FeatureParams, local_descriptors  # noqa: E402
-from patimg.encoders.preprocess import prepare_drawing  # noqa: E402
+from patimg.encoders.drawing_codebook import learn_codebook, save_codebook
+from patimg.encoders.drawing_features import FeatureParams, local_descriptors
+from patimg.encoders.preprocess import prepare_drawing
 
 #: Parameters of the shipped codebook (chosen on the benchmark, see benchmarks/retrieval.py).
 SHIPPED_PARAMS = FeatureParams()
@@ -68,8 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=REPO / "patimg" / "assets" / "drawing_codebook_v1.npz")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "patimg" / "assets" / "drawing_codebook_v1.npz",
+    )
     parser.add_argument("--clusters", type=int, default=SHIPPED_CLUSTERS)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -13,11 +13,11 @@ from patimg.documents.text import (
     leading_figure_numbers,
     local_name,
     normalise_class,
-    normalise_figure_number,
     patent_id,
     raw_text,
     unique,
 )
+from patimg.figure_numbers import normalise_figure_number
 from patimg.types import DrawingRef, ParsedDocument, Patent
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from patimg.sentences import split_sentences
+from patimg.documents.sentences import split_sentences
+from patimg.figure_numbers import normalise_figure_number
 from patimg.types import Sentence
 
 # Elements whose text is not running prose (paragraph numbers, tables, formulas, images).
@@ -146,15 +147,6 @@ _FIG_LEAD = re.compile(
     rf"^\s*(?:In\s+|In\s+der\s+|In\s+den\s+|Die\s+|Der\s+)?{_FIG_WORD}\s*({_FIG_NUM}(?:{_FIG_JOIN}(?:{_FIG_WORD}\s*)?{_FIG_NUM})*)"
 )
 _NUM_SPLIT = re.compile(rf"({_FIG_NUM})|(\b(?:to|through|bis|thru)\b|[-\u2013\u2014])")
-
-
-def normalise_figure_number(value: str) -> str:
-    """``"01"`` -> ``"1"``, ``"1a"`` -> ``"1A"``, ``"3'"`` -> ``"3'"``."""
-    value = value.strip().replace("\u2032", "'")
-    match = re.match(r"^0*(\d+)(.*)$", value)
-    if not match:
-        return value.upper()
-    return match.group(1) + match.group(2).upper()
 
 
 def leading_figure_numbers(sentence: str) -> list[str]:

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from patimg.encoders.base import Progress, l2_normalise, library_versions, pick_device
+from patimg.encoders.helpers import l2_normalise, library_versions, pick_device
 from patimg.errors import BadInputError, ModelUnavailableError
 from patimg.fileio import file_sha256
+from patimg.vocabulary import Progress
 
 _SAFE_HUB_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 
@@ -261,7 +262,7 @@ class ClipEncoder:
                 features = self._net.encode_image(batch.to(self.device, dtype=dtype))
             rows.append(features.float().cpu().numpy())
             if progress:
-                progress(min(start + batch_size, len(images)), len(images))
+                progress("encode visual", min(start + batch_size, len(images)), len(images), "")
         if not rows:
             return np.zeros((0, self.dim), np.float32)
         return l2_normalise(np.concatenate(rows))

@@ -11,10 +11,9 @@ from patent drawings. Pipeline (each step's reason is in the module that does it
    degrees gives nearly the same descriptors), as RootSIFT;
 3. :func:`patimg.encoders.drawing_codebook.vlad` — VLAD with intra- and power normalisation.
 
-Measured on 29 real US design patents never seen by the codebook (``benchmarks/retrieval.py``):
-mAP@50 0.759, P@1 0.915 with the pinned libraries (0.765 / 0.925 when tuned; 32x32 thumbnail 0.312,
-HOG 0.323; the dense, dihedral-pooled variant the features module also offers 0.483).
-:func:`query_expansion` is an optional second search round (+0.005).
+How well it retrieves, against baselines and the other variants, is measured by ``benchmarks/retrieval.py``
+on design patents the codebook never saw (the figures are in the README). :func:`query_expansion` is an
+optional second search round.
 
 A drawing with no ink (a blank page) has no local features: it is encoded as the **all-zero vector**,
 which scores 0 against every figure under inner product / cosine, i.e. it matches nothing, rather than
@@ -23,7 +22,7 @@ an arbitrary unit vector that would match something by accident. All other rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from PIL import Image
 from patimg.encoders.drawing_codebook import Codebook, load_codebook, vlad
 from patimg.encoders.drawing_features import local_descriptors
 from patimg.encoders.preprocess import prepare_drawing
+from patimg.vocabulary import Progress
 
 #: The codebook shipped with the package (made by ``tools/learn_codebook.py``).
 DEFAULT_CODEBOOK = "drawing_codebook_v1.npz"
@@ -99,14 +99,14 @@ class DrawingDescriptorEncoder:
         images: Sequence[Image.Image],
         *,
         batch_size: int = 32,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
     ) -> np.ndarray:
         """Encode drawings.
 
         Args:
             images: PIL images of figures (any mode).
             batch_size: Images between two progress calls (work is per image; no batching gain).
-            progress: Called as ``progress(done, total)`` after each batch.
+            progress: Called as ``progress("encode visual", done, total, "")`` after each batch.
 
         Returns:
             ``(n, dim)`` float32; unit-norm rows, an all-zero row for an image without ink.
@@ -116,7 +116,7 @@ class DrawingDescriptorEncoder:
             out[index] = vlad(self.descriptors(image), self.codebook)
             done = index + 1
             if progress is not None and (done % max(batch_size, 1) == 0 or done == len(images)):
-                progress(done, len(images))
+                progress("encode visual", done, len(images), "")
         return out
 
 

@@ -4,11 +4,10 @@ Shipped: OpenCV's SIFT detector on the 1024-px prepared drawing with anti-aliase
 keypoint carries its dominant orientation, so a sheet printed rotated by 90 degrees gives nearly the
 same descriptors, and its scale, so the drawing's size does not matter after cropping.
 
-Also available, and measured worse on unseen design patents (``benchmarks/retrieval.py``: 0.48 vs
-0.77 mAP@50): a dense grid of upright patches at fixed scales, pooled over the drawing's 8 dihedral
+Also available, and measured worse on unseen design patents (``benchmarks/retrieval.py``): a dense grid of upright patches at fixed scales, pooled over the drawing's 8 dihedral
 copies (4 rotations x mirror) for rotation and mirror invariance. Blank patches are dropped there,
 since they would dominate the aggregate of a mostly white page. Pooling the mirrored copy can be
-added to the keypoint variant too (``transforms="mirror"``); it measured +0.002 for twice the time.
+added to the keypoint variant too (``transforms="mirror"``); it gained next to nothing for twice the time.
 """
 
 from __future__ import annotations

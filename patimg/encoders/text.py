@@ -20,11 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from patimg.encoders.base import PAPER_TEXT_MODEL, Progress, l2_normalise, library_versions, pick_device
+from patimg.encoders.helpers import l2_normalise, library_versions, pick_device
 from patimg.errors import BadInputError, ModelUnavailableError
 from patimg.fileio import file_sha256
+from patimg.vocabulary import Progress
 
 #: Short names for the models this project knows.
+#: The paper's sentence model (SBERT RoBERTa-large fine-tuned on STS benchmark).
+PAPER_TEXT_MODEL = "sentence-transformers/stsb-roberta-large"
 ALIASES = {"roberta": PAPER_TEXT_MODEL, "stsb-roberta-large": PAPER_TEXT_MODEL}
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -157,5 +160,5 @@ class SentenceEncoder:
                 )
             )
             if progress:
-                progress(min(start + len(chunk), len(texts)), len(texts))
+                progress("encode text", min(start + len(chunk), len(texts)), len(texts), "")
         return l2_normalise(np.concatenate(rows))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -159,3 +160,19 @@ def _read_lines(path: Path) -> list[str]:
         raise BadInputError(str(path), "file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(str(path), f"cannot read as UTF-8 text: {error}") from None
+
+
+def qrels_text(qrels: Mapping[str, Mapping[str, int]]) -> str:
+    """The judgments as the text of a TREC qrels file (``qid 0 figure_id grade`` per line)."""
+    with tempfile.TemporaryDirectory(prefix="patimg-qrels-") as folder:
+        path = Path(folder) / "qrels.txt"
+        write_qrels(qrels, path)
+        return path.read_text(encoding="utf-8")
+
+
+def run_text(run: Mapping[str, Sequence[tuple[str, float]]], *, name: str) -> str:
+    """One method's results as the text of a TREC run file (``qid Q0 figure_id rank score name``)."""
+    with tempfile.TemporaryDirectory(prefix="patimg-run-") as folder:
+        path = Path(folder) / "run.txt"
+        write_run(run, path, name=name)
+        return path.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Drawing images to figures: safe loading, sheet splitting by caption, cropping and label rendering.
+"""Drawing images to figures: safe loading, sheet splitting by caption, cropping, and drawing the labels read.
 
 Typical use (what ``patimg.ingest`` does per image)::
 
@@ -13,13 +13,7 @@ from __future__ import annotations
 from patimg.figures.captions import Caption, figure_number, find_captions, header_band
 from patimg.figures.loading import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, load_drawing, load_drawing_pages
 from patimg.figures.pipeline import DRAWING_KINDS, DrawingFigures, figures_from_drawing
-from patimg.figures.rendering import (
-    collection_figure_html,
-    crop_figure,
-    labels_html,
-    render_labels,
-    sign_tooltips,
-)
+from patimg.figures.rendering import crop_figure, render_labels
 from patimg.figures.splitting import SPLIT_KINDS, FigureRegion, split_sheet
 
 __all__ = [
@@ -30,7 +24,6 @@ __all__ = [
     "Caption",
     "DrawingFigures",
     "FigureRegion",
-    "collection_figure_html",
     "crop_figure",
     "figure_number",
     "find_captions",
@@ -38,8 +31,6 @@ __all__ = [
     "header_band",
     "load_drawing",
     "load_drawing_pages",
-    "labels_html",
     "render_labels",
-    "sign_tooltips",
     "split_sheet",
 ]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from patimg.figure_numbers import normalise_figure_number
 from patimg.figures.geometry import overlaps, union
 from patimg.types import Label
 
@@ -23,9 +24,10 @@ _HEADER_TEXT = re.compile(
 
 
 def figure_number(caption: str) -> str:
-    """Figure number of a caption: ``"FIG. 3"`` -> ``"3"``, ``"Fig.3 (a)"`` -> ``"3(a)"``, else ``""``."""
+    """Figure number of a printed caption: ``"FIG. 3"`` -> ``"3"``, ``"Fig.3 (a)"`` -> ``"3(a)"``, else ``""``
+    (normal form: :func:`patimg.figure_numbers.normalise_figure_number`)."""
     match = _CAPTION.match(caption or "")
-    return re.sub(r"\s+", "", match.group(1)) if match else ""
+    return normalise_figure_number(match.group(1)) if match else ""
 
 
 def header_band(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from patimg.errors import BadInputError
-from patimg.signs import split_drawing_text
+from patimg.ocr.signs import split_drawing_text
 from patimg.types import Box, Label
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ def merge_split_captions(labels: list[Label]) -> list[Label]:
     """Join a caption the detector cut in two ("Fig." and "6" side by side) into ``FIG. 6``."""
     import re
 
-    from patimg.signs import figure_number
+    from patimg.ocr.signs import figure_number
 
     merged = list(labels)
     for i, word in enumerate(labels):

@@ -1,6 +1,6 @@
 """Searching a channel's FAISS index: top-k by inner product, with figure-id filters that really return k.
 
-Split from :mod:`patimg.index` (building, loading, updating) to keep each module readable; import
+Split from :mod:`patimg.indexes` (building, loading, updating) to keep each module readable; import
 ``search_index`` from either.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 from patimg.errors import BadInputError
 
 if TYPE_CHECKING:
-    from patimg.index import LoadedIndex
+    from patimg.indexes import LoadedIndex
 
 
 def _selector_params(index: Any, positions: np.ndarray, *, ef: int | None = None, nprobe: int | None = None):

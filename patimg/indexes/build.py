@@ -1,35 +1,4 @@
-"""One FAISS index per channel: L2-normalised float32 vectors, inner product (= cosine similarity).
-
-On disk, a folder per channel (``indexes/<channel>/``)::
-
-    index.faiss        the FAISS index; row ``i`` of the index is ``ids[i]``
-    ids.json           figure ids, in index order
-    index_infos.json   encoder identity, dimension, count, index type and parameters, library versions, time
-
-Each file is written to a temporary name and renamed into place, ``index_infos.json`` last; a load checks
-that the three agree (``count``), so a crash between renames is detected instead of returning wrong ids.
-
-Index kinds (``kind=``):
-  * ``"flat"``: exact ``IndexFlatIP``; 4*d bytes a vector.
-  * ``"hnsw"``: ``IndexHNSWFlat`` (M=32), graph search; ~4*d + 8*M*2 bytes a vector, recall tunable with
-    ``efSearch``; no training.
-  * ``"ivfpq"``: ``IVF<nlist>,PQ<m>np`` (the paper's product quantisation; ``np``: no polysemous training,
-    which costs minutes and only helps Hamming-filtered search); ``m`` bytes a vector; needs
-    training (at least ``39*nlist`` and 256 vectors), so too few vectors fall back to ``flat`` and the infos
-    say so.
-  * ``"auto"``: ``flat`` while the vectors take at most :data:`AUTO_FLAT_MAX_BYTES` (1M vectors of 512
-    dimensions; about 65k of the weight-free descriptor's 8192), ``hnsw`` above (see ``benchmarks/search.py``
-    for the measurements behind the threshold).
-
-``add_to_index`` appends new vectors without touching existing ones. Flat and HNSW just grow. IVF-PQ keeps
-its trained quantisers (new vectors are encoded with them); once the index holds more than
-:data:`RETRAIN_FACTOR` times the vectors it was trained on, rebuild it with :func:`build_index` from the
-collection's stored vectors (the infos' ``needs_retrain`` flag turns true). A ``flat`` index that an
-``"auto"`` build chose is rebuilt as ``hnsw`` when it grows past the threshold (exact vectors are
-reconstructed from the flat index, so nothing is re-encoded).
-
-Searching (with filters) lives in :mod:`patimg.index_search`; ``search_index`` is importable from here too.
-"""
+"""Building, saving, loading and growing a channel's FAISS index (the mechanics; see the package docstring)."""
 
 from __future__ import annotations
 
@@ -44,35 +13,22 @@ import numpy as np
 
 from patimg.errors import BadInputError, PatImgError
 from patimg.fileio import atomic_write
-from patimg.index_search import search_index  # noqa: F401 - part of this module's API
+from patimg.indexes.choice import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    PQ_BYTES,
+    RETRAIN_FACTOR,
+    auto_is_flat,
+    ivf_nlist,
+    ivf_nprobe,
+    pq_subquantisers,
+)
+from patimg.vocabulary import INDEX_KINDS
 
 INDEX_FILE = "index.faiss"
 IDS_FILE = "ids.json"
 INFOS_FILE = "index_infos.json"
-KINDS = ("auto", "flat", "ivfpq", "hnsw")
-
-#: ``"auto"`` uses exact search up to this many vectors. Measured (benchmarks/search.py, d=512, one core of
-#: a 2-core x86 VM, single queries): flat p50 13 ms at 30k and 176 ms at 1M, recall 1 by definition; at 1M
-#: IVF-PQ64 answers in 0.6-1.9 ms but recall@50 on random unit vectors was only 0.04-0.06, and HNSW (M=32,
-#: efSearch 128) reached 0.59 at 30k. On clustered vectors (closer to real embeddings) at 30k: HNSW recall
-#: 0.95-0.97 at 0.35-0.6 ms, IVF-PQ 0.63-0.67. Exact search stays under ~0.2 s a query up to 1M, so "auto"
-#: keeps it exact up to there and only then trades recall for speed, with HNSW (best recall, no training).
-AUTO_FLAT_MAX = 1_000_000
-#: The same limit in bytes, so that wide vectors (the 8192-d drawing descriptor) switch earlier: exact search
-#: time grows with n * d, and so does the memory a flat index holds.
-AUTO_FLAT_MAX_BYTES = AUTO_FLAT_MAX * 512 * 4
-
-
-def _auto_is_flat(n: int, dim: int) -> bool:
-    return n * dim * 4 <= AUTO_FLAT_MAX_BYTES
-
-
-#: An IVF-PQ index should be retrained once it holds this many times its training set.
-RETRAIN_FACTOR = 4
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
-PQ_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -155,12 +111,10 @@ def _make_index(
 
     n, dim = matrix.shape
     if kind == "auto":
-        kind = "flat" if _auto_is_flat(n, dim) else "hnsw"
+        kind = "flat" if auto_is_flat(n, dim) else "hnsw"
     if kind == "ivfpq":
-        nlist = nlist or int(max(1, min(np.sqrt(max(n, 1)), n // 39)))
-        m = pq_bytes
-        while m > 1 and dim % m:
-            m -= 1
+        nlist = nlist or ivf_nlist(n)
+        m = pq_subquantisers(dim, pq_bytes)
         if n < max(256, 39 * nlist):
             kind = (
                 "flat"  # too few vectors to train 256 PQ centroids; exact search is fast at this size anyway
@@ -177,7 +131,7 @@ def _make_index(
             )
             index.train(np.ascontiguousarray(matrix[rows]))
             index.add(matrix)
-            index.nprobe = nprobe or max(1, min(nlist, nlist // 16 or 1))
+            index.nprobe = nprobe or ivf_nprobe(nlist)
             params = {"nlist": nlist, "m": m, "nbits": 8, "nprobe": index.nprobe, "trained_on": n}
             return index, "ivfpq", {**params, "training_sample": sample_size}
     if kind == "hnsw":
@@ -187,7 +141,7 @@ def _make_index(
         index.add(matrix)
         return index, "hnsw", {"M": hnsw_m, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": ef_search}
     if kind != "flat":
-        raise BadInputError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        raise BadInputError("kind", f"{kind!r} is not one of {', '.join(INDEX_KINDS)}")
     index = faiss.IndexFlatIP(dim)
     index.add(matrix)
     return index, "flat", {}
@@ -234,8 +188,8 @@ def build_index(
     Returns:
         The recorded :class:`IndexInfo`.
     """
-    if kind not in KINDS:
-        raise BadInputError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    if kind not in INDEX_KINDS:
+        raise BadInputError("kind", f"{kind!r} is not one of {', '.join(INDEX_KINDS)}")
     dim = int(encoder_info.get("dim") or np.asarray(vectors).shape[-1])
     matrix = _check_vectors(vectors, list(ids), dim=dim) if len(ids) else np.zeros((0, dim), np.float32)
     index, built, params = _make_index(
@@ -340,7 +294,7 @@ def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInf
     if (
         index_type == "flat"
         and info.get("requested_kind") == "auto"
-        and not _auto_is_flat(len(all_ids), int(info["dim"]))
+        and not auto_is_flat(len(all_ids), int(info["dim"]))
     ):
         old = (
             index.reconstruct_n(0, index.ntotal)

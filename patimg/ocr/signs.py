@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from patimg.figure_numbers import normalise_figure_number
+
 REFERENCE = "reference"
 FIGURE = "figure"
 OTHER = "other"
@@ -79,9 +81,9 @@ def figure_number(caption: str) -> str:
     )
     if not match:
         return ""
-    number = match["num"].translate(_CONFUSABLE_DIGITS).lstrip("0") or "0"
-    sub = re.sub(r"\s+", "", match["sub"] or "")
-    return f"{number}{match['suffix'].upper()}{sub}"
+    return normalise_figure_number(
+        f"{match['num'].translate(_CONFUSABLE_DIGITS)}{match['suffix']}{match['sub'] or ''}"
+    )
 
 
 def _classify_token(token: str) -> tuple[str, str]:
@@ -139,25 +141,6 @@ def split_drawing_text(text: str) -> list[tuple[str, str]]:
         if all(kind == REFERENCE for kind, _ in classified):
             return classified
     return [(OTHER, _clean(cleaned))]
-
-
-def classify_drawing_text(text: str) -> tuple[str, str]:
-    """Classify a piece of text read on a drawing.
-
-    Args:
-        text: Text as read (``"Fig.3"``, ``"1O4"``, ``"106, 114"``, ``"100 mm"``).
-
-    Returns:
-        ``(kind, normalised text)``: ``("figure", "FIG. 3")``, ``("reference", "104")``,
-        ``("reference", "106, 114")`` for a combined label (use :func:`split_drawing_text` for the
-        separate signs), ``("other", "100 mm")``.
-    """
-    items = split_drawing_text(text)
-    if not items:
-        return OTHER, ""
-    if len(items) == 1:
-        return items[0]
-    return REFERENCE, ", ".join(value for _, value in items)
 
 
 def reference_signs(texts: list[str]) -> set[str]:

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from patimg.errors import BadInputError
+from patimg.vocabulary import AGGREGATES
 
 QUERY_KINDS = ("figure", "image", "text")
-AGGREGATES = ("max", "majority")
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queries (
@@ -334,7 +335,7 @@ class JudgmentStore:
 
     def import_qrels(self, path: str | Path, *, annotator: str) -> int:
         """Record every line of a TREC qrels file as ``annotator``'s judgment (one transaction); returns how many."""
-        from patimg.evaluation import read_qrels
+        from patimg.evaluation.trec import read_qrels
 
         qrels = read_qrels(path)
         items = [(qid, doc, grade) for qid, docs in qrels.items() for doc, grade in docs.items()]
@@ -345,7 +346,7 @@ class JudgmentStore:
 
     def export_qrels(self, path: str | Path, *, aggregate: str = "max", annotator: str | None = None) -> int:
         """Write :meth:`qrels` as a TREC qrels file; returns the number of lines."""
-        from patimg.evaluation import write_qrels
+        from patimg.evaluation.trec import write_qrels
 
         qrels = self.qrels(aggregate=aggregate, annotator=annotator)
         write_qrels(qrels, path)

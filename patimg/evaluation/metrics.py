@@ -1,91 +1,14 @@
-"""Pooling of results for judging, and AP@50 / P@1 per query and per method (see the package docstring)."""
+"""AP@50 and P@1 per query and per method, on one set of judgments (see the package docstring for the rules)."""
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from patimg.evaluation.trec import Run, ranked, read_qrels, read_run
-
-#: Rows of the paper's Table 1 (Pustu-Iren et al. 2021), then PatImg's extra fusion rules.
-TABLE_ROWS = (
-    "textual",
-    "visual",
-    "re-ranking max",
-    "re-ranking avg",
-    "re-ranking rrf",
-    "re-ranking weighted",
-)
-
-#: Run names PatImg's search uses, mapped to the row labels of the paper's table.
-RUN_LABELS = {
-    "text": "textual",
-    "textual": "textual",
-    "visual": "visual",
-    "max": "re-ranking max",
-    "fused-max": "re-ranking max",
-    "avg": "re-ranking avg",
-    "fused-avg": "re-ranking avg",
-    "fused": "re-ranking avg",
-    "rrf": "re-ranking rrf",
-    "fused-rrf": "re-ranking rrf",
-    "weighted": "re-ranking weighted",
-    "fused-weighted": "re-ranking weighted",
-}
-
-
-# --------------------------------------------------------------------------------------------- pooling
-
-
-def pool(runs: Mapping[str, Sequence[str]], *, depth: int = 50, seed: str | int = "") -> list[str]:
-    """Documents to judge for one query: the union of every method's top ``depth``, shuffled.
-
-    The order hides which method found what (and at which rank), so the annotator is not biased: the
-    union is sorted, then shuffled by a generator seeded with ``seed`` (pass the query id), so the same
-    runs always give the same list whatever order the methods come in.
-
-    Args:
-        runs: Method name -> its ranked document ids for this query, best first.
-        depth: How many results of each method enter the pool.
-        seed: Seed of the shuffle; use the query id.
-
-    Returns:
-        Distinct document ids.
-    """
-    if depth < 1:
-        raise ValueError(f"pool depth must be >= 1, got {depth}")
-    union = sorted({doc for ranked in runs.values() for doc in list(ranked)[:depth]})
-    seed_int = int.from_bytes(hashlib.sha256(str(seed).encode("utf-8")).digest()[:8], "big")
-    random.Random(seed_int).shuffle(union)
-    return union
-
-
-def pool_runs(
-    runs: Mapping[str, Mapping[str, Sequence[tuple[str, float]]]], *, depth: int = 50
-) -> dict[str, list[str]]:
-    """:func:`pool` for every query of several runs (method -> query id -> results), seeded by query id.
-
-    Each run's results are put in PatImg's order (:func:`ranked`) before the top ``depth`` is taken.
-    """
-    queries = sorted({qid for run in runs.values() for qid in run})
-    return {
-        qid: pool(
-            {
-                name: [doc for doc, _ in ranked(run.get(qid, ()), source=f"run {name}")]
-                for name, run in runs.items()
-            },
-            depth=depth,
-            seed=qid,
-        )
-        for qid in queries
-    }
-
-
-# ---------------------------------------------------------------------------------------- evaluation
+from patimg.vocabulary import RUN_LABELS, TABLE_ROWS
 
 
 @dataclass(frozen=True)
