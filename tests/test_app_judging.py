@@ -247,3 +247,38 @@ def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> 
             chromium.close()
     grades = sorted(j.grade for j in _store(demo_copy).judgments())
     assert grades == [0, 1]
+
+
+def test_the_cli_and_the_evaluate_page_give_the_same_numbers(demo_copy: Path, capsys) -> None:
+    import json
+
+    from patimg.cli import main
+    from patimg.collection import Collection
+    from patimg.evaluation import create_query
+    from patimg.vocabulary import RUN_LABELS
+
+    collection = Collection.open(demo_copy)
+    figures = collection.figure_records()
+    store = _store(demo_copy)
+    # A judged query made on the Judge page, a query given by figure id, and one without a relevant result.
+    first = create_query(store, figure_id=figures[0].figure_id, collection=collection)
+    same = [f.figure_id for f in figures if f.patent_id == figures[0].patent_id][1:]
+    store.judge_many([(first, fid, 1) for fid in same] + [(first, figures[-1].figure_id, 0)], annotator="ann")
+    second = figures[-1].figure_id
+    store.judge_many([(second, figures[2].figure_id, 1), (second, figures[3].figure_id, 0)], annotator="bob")
+    store.judge_many([(figures[4].figure_id, figures[5].figure_id, 0)], annotator="bob")
+
+    assert main(["eval", "--collection", str(demo_copy), "--json", "--quiet"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["meta"]["queries"] == 2  # the query without a relevant judgment has no AP, in both
+
+    evaluate = _page("evaluate").run()
+    assert not evaluate.exception and not evaluate.error, [e.value for e in evaluate.error]
+    table = evaluate.table[0].value
+    assert len(table) == len(cli["runs"]) == 6
+    for name, run in cli["runs"].items():
+        row = table.loc[RUN_LABELS[name]]
+        assert float(row["mAP (AP@50)"]) == pytest.approx(run["AP@50"]), name
+        assert float(row["P@1"]) == pytest.approx(run["P@1"]), name
+    summary = next(m.value for m in evaluate.markdown if "queries evaluated" in m.value)
+    assert summary.startswith("**2** queries evaluated")
