@@ -295,6 +295,11 @@ class Collection:
         """All patents, ordered by id."""
         return [self._patent_from_row(r) for r in self._rows("SELECT * FROM patents ORDER BY patent_id")]
 
+    def figure_counts(self) -> dict[str, int]:
+        """Number of figures of each patent that has any, by patent id (one query)."""
+        rows = self._rows("SELECT patent_id, COUNT(*) AS n FROM figures GROUP BY patent_id")
+        return {r["patent_id"]: int(r["n"]) for r in rows}
+
     def patents(self):  # -> pandas.DataFrame
         """All patents as a DataFrame (one row per patent, :class:`Patent` fields as columns)."""
         import pandas as pd
