@@ -4,6 +4,11 @@ For each publication unit found in the user's inputs: parse the XML, read every 
 split sheets into figures), link the reference signs read on each figure to the sentences that use them,
 and store the publication in one transaction. A unit already stored is skipped, so an interrupted run is
 resumed by running it again; a bad input is reported by name and the others go on.
+
+Re-ingesting a publication that is already stored (the same publication number) updates it, and never drops
+figures silently: its bibliography and text are replaced; its stored figures are replaced only when the new
+input brings drawings of its own, else they are kept and their reference signs are linked again to the new
+sentences.
 """
 
 from __future__ import annotations
@@ -196,7 +201,11 @@ def link_figures(
 
 
 def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None = None) -> tuple[str, int]:
-    """Ingest one publication unit; returns ``(patent_id, number of figures)``.
+    """Ingest one publication unit; returns ``(patent_id, number of figures it stored)``.
+
+    The rule for a publication that is already stored: its bibliography and text are replaced by the
+    unit's; its figures are replaced only when the unit brings drawings, else the stored figures are kept
+    and their reference signs are linked again to the new sentences (a full-text XML never wipes figures).
 
     Args:
         unit: A :class:`patimg.sources.PublicationUnit`.
@@ -211,6 +220,21 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
 
     document = parse_publication(unit.xml) if unit.xml is not None else None
     patent = document.patent if document else _folder_patent(unit)
+    if not unit.images:
+        kept = collection.figure_records(patent.patent_id)
+        kept_labels = {f.figure_id: collection.labels(f.figure_id) for f in kept}
+        collection.write_publication(
+            source_key=unit.key,
+            source=str(unit.source),
+            source_kind=unit.kind,
+            patent=patent,
+            sentences=document.sentences if document else (),
+            figure_descriptions=document.figure_descriptions if document else {},
+            figures=None,
+            labels={},
+            links=link_figures(document=document, figures=kept, labels=kept_labels),
+        )
+        return patent.patent_id, 0  # the kept figures were stored by an earlier run
     drawings = _drawing_refs(document, unit.images)
     figures, labels = read_figures(
         collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=problems

@@ -1,0 +1,136 @@
+"""Nothing stored may be lost and no failed input may leave a trace (issue 14, items 1-4, `patimg patents`).
+
+Every input is generated here: small drawings with a reference numeral drawn by PIL (about a second of OCR
+each), tiny ``us-patent-grant`` XMLs and broken files. The collection is looked at the way a script would,
+through ``patimg patents --json`` and ``patimg figures --json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from patimg.cli import main
+from patimg.demo.drawings import font
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def ingest(capsys, collection: Path, *sources) -> tuple[int, dict, str]:
+    """``patimg ingest ... --json``: the exit status, the report and stderr."""
+    code, out, err = run_cli(capsys, "ingest", *sources, "--collection", collection, "--json", "-q")
+    return code, json.loads(out), err
+
+
+def patents(capsys, collection: Path) -> list[dict]:
+    code, out, _ = run_cli(capsys, "patents", "--collection", collection, "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def figures(capsys, collection: Path, patent: str | None = None) -> list[dict]:
+    extra = ["--patent", patent] if patent else []
+    code, out, _ = run_cli(capsys, "figures", "--collection", collection, *extra, "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def draw(path: Path, *, sign: str = "14", shape: str = "box") -> Path:
+    """A small line drawing (a box, a circle or a triangle) with one leader line and its numeral."""
+    image = Image.new("L", (480, 360), 255)
+    pen = ImageDraw.Draw(image)
+    if shape == "box":
+        pen.rectangle((60, 60, 260, 260), outline=0, width=4)
+    elif shape == "circle":
+        pen.ellipse((60, 60, 260, 260), outline=0, width=4)
+    else:
+        pen.polygon([(60, 260), (160, 60), (260, 260)], outline=0, width=4)
+    pen.line((260, 160, 360, 120), fill=0, width=3)
+    pen.text((395, 110), sign, font=font(40), fill=0, anchor="mm")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+def us_xml(path: Path, *, title: str, description: str, sheets: tuple[str, ...] = ()) -> Path:
+    """A minimal USPTO v4 ``us-patent-grant`` for US1234567B2, naming ``sheets`` as its drawings."""
+    drawings = "".join(
+        f'<figure id="Fig-EMI-D0000{i}" num="{i:05d}"><img file="{name}" img-format="tif"/></figure>'
+        for i, name in enumerate(sheets, start=1)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<us-patent-grant lang="EN" file="US01234567-20200102.XML">'
+        "<us-bibliographic-data-grant><publication-reference><document-id><country>US</country>"
+        "<doc-number>01234567</doc-number><kind>B2</kind><date>20200102</date></document-id>"
+        f"</publication-reference><invention-title>{title}</invention-title></us-bibliographic-data-grant>"
+        f"<description><p>{description}</p></description><drawings>{drawings}</drawings></us-patent-grant>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def figure_files(collection: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((collection / "figures").glob("*"))}
+
+
+# -- 1. a text-only XML of a stored publication keeps its figures ------------------------------------------
+
+
+def test_text_only_xml_of_a_stored_publication_keeps_its_figures_and_relinks_them(tmp_path, capsys):
+    collection = tmp_path / "c"
+    sheet = "US01234567-20200102-D00001.TIF"
+    package = tmp_path / "grant"  # XML + drawing, as in a USPTO grant ZIP (the sheet converted to PNG)
+    us_xml(
+        package / "US01234567-20200102.XML",
+        title="Rotor",
+        description="The hub 14 carries blades.",
+        sheets=(sheet,),
+    )
+    draw(package / "US01234567-20200102-D00001.png")
+    code, report, _ = ingest(capsys, collection, package)
+    assert code == 0 and report["figures"] == 1
+    [before] = patents(capsys, collection)
+    stored = figures(capsys, collection)
+    assert before["figures"] == 1 and stored[0]["signs"] == ["14"]
+    images = figure_files(collection)
+
+    # USPTO ships full text and drawings in separate bulk products: the text alone, corrected, comes later.
+    text_only = us_xml(
+        tmp_path / "fulltext" / "US01234567.xml",
+        title="Rotor with a hub",
+        description="The spinner 14 turns.",
+    )
+    code, report, _ = ingest(capsys, collection, text_only)
+    assert code == 0 and report["added"] == [before["id"]] and not report["errors"]
+
+    [after] = patents(capsys, collection)
+    assert after == {**before, "title": "Rotor with a hub"}  # bibliography updated, the figure kept
+    assert figures(capsys, collection) == stored
+    assert figure_files(collection) == images
+    # The kept figure's sign now links to the new text.
+    code, out, _ = run_cli(capsys, "links", "--collection", collection, "--figure", stored[0]["id"], "--json")
+    [sign] = json.loads(out)["signs"]
+    assert code == 0 and sign["sign"] == "14" and sign["sentences"] == ["The spinner 14 turns."]
+
+
+# -- 5. `patimg patents` -----------------------------------------------------------------------------------
+
+
+def test_patents_lists_publications_with_their_figure_counts(tmp_path, capsys):
+    collection = tmp_path / "c"
+    us_xml(tmp_path / "text.xml", title="Rotor", description="The hub 14 carries blades.")
+    assert ingest(capsys, collection, tmp_path / "text.xml")[0] == 0
+    assert patents(capsys, collection) == [
+        {"id": "US1234567B2", "title": "Rotor", "date": "2020-01-02", "office": "US", "figures": 0}
+    ]
+    code, out, _ = run_cli(capsys, "patents", "--collection", collection)
+    assert code == 0 and out.splitlines() == ["US1234567B2\t2020-01-02\tUS\t0 figure(s)\tRotor"]
+    code, _, err = run_cli(capsys, "patents", "--collection", tmp_path / "nope", "--json")
+    assert code == 2 and "nope" in err and "Traceback" not in err
