@@ -5,14 +5,15 @@ split sheets into figures), link the reference signs read on each figure to the 
 and store the publication in one transaction. A unit already stored is skipped, so an interrupted run is
 resumed by running it again; a bad input is reported by name and the others go on.
 
-Re-ingesting a publication that is already stored (the same publication number) updates it, and never drops
-figures silently: its bibliography and text are replaced; its stored figures are replaced only when the new
-input brings drawings of its own, else they are kept and their reference signs are linked again to the new
-sentences.
+Re-ingesting a publication that is already stored (the same publication number, or the same image folder)
+updates it, and never drops figures silently: its bibliography and text are replaced; its stored figures are
+replaced only when the new input brings drawings of its own, else they are kept and their reference signs
+are linked again to the new sentences.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -56,11 +57,35 @@ class IngestReport:
         }
 
 
-def _folder_patent(unit) -> Patent:
-    """A patent record for a plain folder of images (no text)."""
-    name = Path(unit.source).name or "images"
+def _folder_patent(unit, collection: Collection) -> Patent:
+    """A patent record for a plain folder of images (no text).
+
+    A folder's identity is its full path (for a ZIP member: the ZIP's full path and the member's path in
+    it), kept as the patent's ``source``. Its id is ``FOLDER-<folder name>``, unless that id already belongs
+    to another folder with the same name; then it is ``FOLDER-<folder name>-<first 8 hex digits of the
+    SHA-256 of the full path>``. So ``a/scans`` and ``b/scans`` are two publications, and the same folder
+    ingested again (its images changed) updates its own publication.
+    """
+    identity = _full_path(str(unit.source))
+    name = Path(str(unit.source)).name or "images"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
-    return Patent(patent_id=f"FOLDER-{safe}", title=name, source=str(unit.source))
+    patent_id = f"FOLDER-{safe}"
+    try:
+        holder = collection.patent(patent_id)
+    except KeyError:
+        holder = None
+    if holder is not None and _full_path(holder.source) != identity:
+        patent_id = f"{patent_id}-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:8]}"
+    return Patent(patent_id=patent_id, title=name, source=identity)
+
+
+def _full_path(source: str) -> str:
+    """``source`` with its file-system part made absolute: ``scans`` -> ``/home/me/scans``,
+    ``x.zip!scans`` -> ``/home/me/x.zip!scans``."""
+    head, bang, member = source.partition("!")
+    if not head:
+        return source
+    return str(Path(head).resolve()) + bang + member
 
 
 def _drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> list[tuple[Path, DrawingRef]]:
@@ -219,7 +244,7 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
     from patimg.documents import parse_publication
 
     document = parse_publication(unit.xml) if unit.xml is not None else None
-    patent = document.patent if document else _folder_patent(unit)
+    patent = document.patent if document else _folder_patent(unit, collection)
     if not unit.images:
         kept = collection.figure_records(patent.patent_id)
         kept_labels = {f.figure_id: collection.labels(f.figure_id) for f in kept}

@@ -120,6 +120,49 @@ def test_text_only_xml_of_a_stored_publication_keeps_its_figures_and_relinks_the
     assert code == 0 and sign["sign"] == "14" and sign["sentences"] == ["The spinner 14 turns."]
 
 
+# -- 2. two plain folders with the same last name ----------------------------------------------------------
+
+
+def test_two_folders_with_the_same_name_are_two_publications(tmp_path, capsys):
+    collection = tmp_path / "c"
+    a = tmp_path / "a" / "scans"
+    b = tmp_path / "b" / "scans"
+    draw(a / "sheet.png", sign="14", shape="box")
+    draw(b / "sheet.png", sign="22", shape="triangle")
+
+    code, report_a, _ = ingest(capsys, collection, a)
+    assert code == 0 and report_a["figures"] == 1
+    a_figures, a_images = figures(capsys, collection), figure_files(collection)
+
+    code, report_b, _ = ingest(capsys, collection, b)
+    assert code == 0 and report_b["figures"] == 1 and not report_b["skipped"]
+    assert report_b["added"] != report_a["added"]
+    listed = patents(capsys, collection)
+    assert sorted(p["id"] for p in listed) == sorted(report_a["added"] + report_b["added"])
+    assert all(p["figures"] == 1 and p["title"] == "scans" for p in listed)
+    # a's figure is still a's: same record, same image bytes.
+    assert figures(capsys, collection, report_a["added"][0]) == a_figures
+    assert {k: v for k, v in figure_files(collection).items() if k in a_images} == a_images
+    assert figures(capsys, collection, report_b["added"][0])[0]["signs"] == ["22"]
+
+    # Running a/scans again resumes: it is skipped because it is all still there.
+    code, again, _ = ingest(capsys, collection, a)
+    assert code == 0 and again["skipped"] == [str(a)] and not again["added"]
+    assert len(patents(capsys, collection)) == 2
+    assert figures(capsys, collection, report_a["added"][0]) == a_figures
+
+
+def test_a_changed_folder_updates_its_own_publication(tmp_path, capsys):
+    collection = tmp_path / "c"
+    scans = tmp_path / "scans"
+    draw(scans / "one.png", sign="14")
+    [pid] = ingest(capsys, collection, scans)[1]["added"]
+    draw(scans / "two.png", sign="16", shape="circle")
+    code, report, _ = ingest(capsys, collection, scans)
+    assert code == 0 and report["added"] == [pid]
+    assert [(p["id"], p["figures"]) for p in patents(capsys, collection)] == [(pid, 2)]
+
+
 # -- 5. `patimg patents` -----------------------------------------------------------------------------------
 
 
