@@ -143,6 +143,7 @@ def read_figures(
 
     figures: list[Figure] = []
     labels: dict[str, list[Label]] = {}
+    sheets = sheet_names([image_path.name for image_path, _ in drawings])
     for image_path, ref in drawings:
         try:
             sheet = load_drawing(image_path, name=image_path.name)
@@ -153,7 +154,7 @@ def read_figures(
             continue
         result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
         for k, region in enumerate(result.regions, start=1):
-            figure_id = figure_id_for(patent_id=patent_id, image_name=image_path.name, position=k)
+            figure_id = f"{patent_id}-{sheets[image_path.name]}-f{k}"
             x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
             relative = f"figures/{figure_id}.png"
             atomic_write_bytes(collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1))))
@@ -188,13 +189,41 @@ def figure_id_for(*, patent_id: str, image_name: str, position: int) -> str:
     """Stable, file-name-safe figure id: ``<patent>-<sheet>-f<k>`` (``US12448249B2-D00003-f1``).
 
     A USPTO sheet contributes only its ``D0000n`` suffix (the rest repeats the patent), so ids stay short
-    on the command line; any other image contributes its whole stem (``imgf0001``, ``scan-12``).
+    on the command line; any other image contributes its whole stem (``imgf0001``, ``scan-12``). Within one
+    publication use :func:`sheet_names`, which keeps the ids of different images apart.
     """
+    return f"{patent_id}-{_sheet_name(image_name)}-f{position}"
+
+
+def _sheet_name(image_name: str) -> str:
     stem = Path(image_name).stem
     suffix = stem.rsplit("-", 1)[-1]
     sheet = suffix if re.fullmatch(r"D\d{5}", suffix) else stem
-    sheet = re.sub(r"[^A-Za-z0-9_-]+", "_", sheet) or "image"
-    return f"{patent_id}-{sheet}-f{position}"
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", sheet) or "image"
+
+
+def sheet_names(image_names: Sequence[str]) -> dict[str, str]:
+    """The sheet part of the figure ids of one publication's images, by image name, one per image.
+
+    Each image gets the part :func:`figure_id_for` would give it. Images whose parts would be equal
+    (``fig 1.png`` and ``fig_1.png``; ``a.png`` and ``a.tif``) all get it followed by ``-`` and the first
+    8 hex digits of the SHA-256 of their file name instead: deterministic, whatever the order of the images.
+    """
+    plain = {name: _sheet_name(name) for name in dict.fromkeys(image_names)}
+    counts: dict[str, int] = {}
+    for part in plain.values():
+        counts[part] = counts.get(part, 0) + 1
+    names: dict[str, str] = {}
+    for name, part in plain.items():
+        if counts[part] > 1:
+            digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+            for width in range(8, len(digest) + 1):  # longer only if a file is named like another's id
+                candidate = f"{part}-{digest[:width]}"
+                if candidate not in counts and candidate not in names.values():
+                    break
+            part = candidate
+        names[name] = part
+    return names
 
 
 def _padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:

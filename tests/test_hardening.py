@@ -163,6 +163,27 @@ def test_a_changed_folder_updates_its_own_publication(tmp_path, capsys):
     assert [(p["id"], p["figures"]) for p in patents(capsys, collection)] == [(pid, 2)]
 
 
+# -- 3. file names that map to one figure id ---------------------------------------------------------------
+
+
+def test_file_names_that_map_to_one_figure_id_are_all_stored(tmp_path, capsys):
+    scans = tmp_path / "scans"
+    draw(scans / "fig 1.png", sign="14")
+    draw(scans / "fig_1.png", sign="22", shape="triangle")
+    code, report, err = ingest(capsys, tmp_path / "c", scans)
+    assert code == 0 and report["figures"] == 2 and not report["errors"], err
+    assert "IntegrityError" not in err
+    listed = figures(capsys, tmp_path / "c")
+    assert sorted(f["sheet"] for f in listed) == ["fig 1.png", "fig_1.png"]
+    assert len({f["id"] for f in listed}) == 2
+    assert {f["sheet"]: f["signs"] for f in listed} == {"fig 1.png": ["14"], "fig_1.png": ["22"]}
+    assert all(Path(f["image"]).is_file() for f in listed)
+    assert [p["figures"] for p in patents(capsys, tmp_path / "c")] == [2]
+    # The ids do not depend on the collection or the run: a second collection gives the same ones.
+    ingest(capsys, tmp_path / "c2", scans)
+    assert {f["id"] for f in figures(capsys, tmp_path / "c2")} == {f["id"] for f in listed}
+
+
 # -- 5. `patimg patents` -----------------------------------------------------------------------------------
 
 
