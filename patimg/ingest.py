@@ -8,7 +8,9 @@ resumed by running it again; a bad input is reported by name and the others go o
 Re-ingesting a publication that is already stored (the same publication number, or the same image folder)
 updates it, and never drops figures silently: its bibliography and text are replaced; its stored figures are
 replaced only when the new input brings drawings of its own, else they are kept and their reference signs
-are linked again to the new sentences.
+are linked again to the new sentences. A unit whose every drawing failed to load is a failure: nothing of it
+is stored (no patent, no figure image, no mark that it was ingested), so fixing the file and running again
+works.
 """
 
 from __future__ import annotations
@@ -126,8 +128,10 @@ def read_figures(
 ) -> tuple[list[Figure], dict[str, list[Label]]]:
     """Turn a publication's drawing images into stored figures with the text read on each.
 
-    An unreadable image (corrupt, not an image, too large) is skipped and described in ``problems`` when a
-    list is given (the rest of the publication is still stored), else its error is raised.
+    An unreadable image (corrupt, not an image, too large, too small to read) is skipped and described in
+    ``problems`` when a list is given (the rest of the publication is still stored), else its error is
+    raised. Figure images are written under ``figures/`` as they are made; when this raises, the ones no
+    stored figure uses are removed again.
 
     Args:
         collection: Where figure images are written.
@@ -144,45 +148,62 @@ def read_figures(
     figures: list[Figure] = []
     labels: dict[str, list[Label]] = {}
     sheets = sheet_names([image_path.name for image_path, _ in drawings])
-    for image_path, ref in drawings:
-        try:
-            sheet = load_drawing(image_path, name=image_path.name)
-        except BadInputError as error:
-            if problems is None:
-                raise
-            problems.append(str(error))
-            continue
-        result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
-        for k, region in enumerate(result.regions, start=1):
-            figure_id = f"{patent_id}-{sheets[image_path.name]}-f{k}"
-            x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
-            relative = f"figures/{figure_id}.png"
-            atomic_write_bytes(collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1))))
-            # Labels are stored on the figure image: shift them by the crop's origin.
-            ox, oy = x0, y0
-            labels[figure_id] = [
-                Label(
-                    text=lab.text,
-                    kind=lab.kind,
-                    confidence=lab.confidence,
-                    box=(lab.box[0] - ox, lab.box[1] - oy, lab.box[2] - ox, lab.box[3] - oy),
+    try:
+        for image_path, ref in drawings:
+            try:
+                sheet = load_drawing(image_path, name=image_path.name)
+                result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
+            except BadInputError as error:
+                if problems is None:
+                    raise
+                problems.append(f"{image_path.name}: {error.problem}")
+                continue
+            for k, region in enumerate(result.regions, start=1):
+                figure_id = f"{patent_id}-{sheets[image_path.name]}-f{k}"
+                x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
+                relative = f"figures/{figure_id}.png"
+                atomic_write_bytes(
+                    collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1)))
                 )
-                for lab in region.labels
-            ]
-            figures.append(
-                Figure(
-                    figure_id=figure_id,
-                    patent_id=patent_id,
-                    caption=region.caption,
-                    figure_num=region.figure_num or ref.figure_num,
-                    sheet=image_path.name,
-                    box=(x0, y0, x1, y1),
-                    rotation=result.rotation,
-                    image=relative,
-                    split=getattr(region, "split", "single"),
+                figures.append(
+                    Figure(
+                        figure_id=figure_id,
+                        patent_id=patent_id,
+                        caption=region.caption,
+                        figure_num=region.figure_num or ref.figure_num,
+                        sheet=image_path.name,
+                        box=(x0, y0, x1, y1),
+                        rotation=result.rotation,
+                        image=relative,
+                        split=getattr(region, "split", "single"),
+                    )
                 )
-            )
+                # Labels are stored on the figure image: shift them by the crop's origin.
+                labels[figure_id] = [
+                    Label(
+                        text=lab.text,
+                        kind=lab.kind,
+                        confidence=lab.confidence,
+                        box=(lab.box[0] - x0, lab.box[1] - y0, lab.box[2] - x0, lab.box[3] - y0),
+                    )
+                    for lab in region.labels
+                ]
+    except BaseException:
+        discard_unstored_images(collection, figures)
+        raise
     return figures, labels
+
+
+def discard_unstored_images(collection: Collection, figures: Sequence[Figure]) -> None:
+    """Delete the images of ``figures`` that no stored figure uses (after a failed ingest)."""
+    try:
+        stored = {f.image for f in collection.figure_records(figures[0].patent_id)} if figures else set()
+    except Exception:  # noqa: BLE001 - an unreadable store: keep every file rather than guess
+        log.warning("could not check which figure images are stored; none removed", exc_info=True)
+        return
+    for figure in figures:
+        if figure.image not in stored:
+            (collection.path / figure.image).unlink(missing_ok=True)
 
 
 def figure_id_for(*, patent_id: str, image_name: str, position: int) -> str:
@@ -260,6 +281,7 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
     The rule for a publication that is already stored: its bibliography and text are replaced by the
     unit's; its figures are replaced only when the unit brings drawings, else the stored figures are kept
     and their reference signs are linked again to the new sentences (a full-text XML never wipes figures).
+    A unit with images none of which can be read stores nothing and raises.
 
     Args:
         unit: A :class:`patimg.sources.PublicationUnit`.
@@ -268,7 +290,8 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
         problems: Collects images that could not be read (the rest is stored); ``None`` raises instead.
 
     Raises:
-        PatImgError: The unit's XML is unusable (or an image, when ``problems`` is None).
+        PatImgError: The unit's XML is unusable, or none of its images could be read (or one image, when
+            ``problems`` is None).
     """
     from patimg.documents import parse_publication
 
@@ -290,21 +313,34 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
         )
         return patent.patent_id, 0  # the kept figures were stored by an earlier run
     drawings = _drawing_refs(document, unit.images)
+    unreadable: list[str] = []
     figures, labels = read_figures(
-        collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=problems
+        collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=unreadable
     )
-    links = link_figures(document=document, figures=figures, labels=labels)
-    collection.write_publication(
-        source_key=unit.key,
-        source=str(unit.source),
-        source_kind=unit.kind,
-        patent=patent,
-        sentences=document.sentences if document else (),
-        figure_descriptions=document.figure_descriptions if document else {},
-        figures=figures,
-        labels=labels,
-        links=links,
-    )
+    if not figures:
+        found = f"no drawing could be read ({'; '.join(unreadable)})" if unreadable else "no figure found"
+        raise BadInputError(str(unit.source), found)
+    if unreadable and problems is None:
+        discard_unstored_images(collection, figures)
+        raise BadInputError(str(unit.source), "; ".join(unreadable))
+    try:
+        links = link_figures(document=document, figures=figures, labels=labels)
+        collection.write_publication(
+            source_key=unit.key,
+            source=str(unit.source),
+            source_kind=unit.kind,
+            patent=patent,
+            sentences=document.sentences if document else (),
+            figure_descriptions=document.figure_descriptions if document else {},
+            figures=figures,
+            labels=labels,
+            links=links,
+        )
+    except BaseException:
+        discard_unstored_images(collection, figures)
+        raise
+    if problems is not None:
+        problems.extend(unreadable)
     return patent.patent_id, len(figures)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 
 from patimg.cli import main
+from patimg.collection import Collection
 from patimg.demo.drawings import font
 
 
@@ -120,6 +122,31 @@ def test_text_only_xml_of_a_stored_publication_keeps_its_figures_and_relinks_the
     assert code == 0 and sign["sign"] == "14" and sign["sentences"] == ["The spinner 14 turns."]
 
 
+def test_new_drawings_that_all_fail_keep_the_stored_figures(tmp_path, capsys):
+    collection = tmp_path / "c"
+    sheet = "US01234567-20200102-D00001.TIF"
+    good = tmp_path / "good"
+    us_xml(good / "US01234567.XML", title="Rotor", description="The hub 14 carries blades.", sheets=(sheet,))
+    draw(good / "US01234567-20200102-D00001.png", shape="circle")
+    assert ingest(capsys, collection, good)[0] == 0
+    before, stored, images = (
+        patents(capsys, collection),
+        figures(capsys, collection),
+        figure_files(collection),
+    )
+
+    bad = tmp_path / "bad"  # the same publication again, its only sheet truncated
+    us_xml(bad / "US01234567.XML", title="Rotor (new)", description="The hub 14 turns.", sheets=(sheet,))
+    (bad / "US01234567-20200102-D00001.png").write_bytes(
+        (good / "US01234567-20200102-D00001.png").read_bytes()[:300]
+    )
+    code, report, _ = ingest(capsys, collection, bad)
+    assert code == 1 and not report["added"]
+    assert "US01234567-20200102-D00001.png" in report["errors"][0]["problem"]
+    assert patents(capsys, collection) == before
+    assert figures(capsys, collection) == stored and figure_files(collection) == images
+
+
 # -- 2. two plain folders with the same last name ----------------------------------------------------------
 
 
@@ -184,6 +211,102 @@ def test_file_names_that_map_to_one_figure_id_are_all_stored(tmp_path, capsys):
     assert {f["id"] for f in figures(capsys, tmp_path / "c2")} == {f["id"] for f in listed}
 
 
+# -- 4. failed inputs leave no publication ------------------------------------------------------------------
+
+
+def _not_an_image(path: Path) -> None:
+    path.write_text("These are my notes, not a drawing.\n", encoding="utf-8")
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _truncated_tiff(path: Path) -> None:
+    image = Image.new("L", (400, 300), 255)
+    ImageDraw.Draw(image).rectangle((40, 40, 360, 260), outline=0, width=5)
+    image.save(path, format="TIFF")
+    path.write_bytes(path.read_bytes()[:2000])
+
+
+def _pdf(path: Path) -> None:
+    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
+def _over_pixel_limit(path: Path) -> None:
+    Image.new("1", (8001, 8001), 1).save(path, format="PNG")  # 64,016,001 pixels, a few kB on disk
+
+
+BAD_INPUTS = {
+    "notes.png": _not_an_image,
+    "empty.png": _empty,
+    "truncated.tif": _truncated_tiff,
+    "document.tif": _pdf,
+    "huge.png": _over_pixel_limit,
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_a_failed_image_as_the_only_source_leaves_nothing(tmp_path, capsys, name):
+    collection = tmp_path / "c"
+    bad = tmp_path / name
+    BAD_INPUTS[name](bad)
+    for attempt in range(2):  # a second run fails the same way: nothing was marked as ingested
+        code, report, _ = ingest(capsys, collection, bad)
+        assert code == 1, attempt
+        assert not report["added"] and not report["skipped"] and report["figures"] == 0
+        [error] = report["errors"]
+        assert error["source"] == str(bad) and name in error["problem"]
+        assert patents(capsys, collection) == []
+        assert figure_files(collection) == {}
+        assert Collection.open(collection).ingested_sources() == []
+
+
+def test_a_folder_whose_every_image_failed_leaves_nothing_and_can_be_fixed(tmp_path, capsys):
+    collection = tmp_path / "c"
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    _empty(scans / "empty.png")
+    _pdf(scans / "document.tif")
+    code, report, err = ingest(capsys, collection, scans)
+    assert code == 1 and not report["added"]
+    assert [e["source"] for e in report["errors"]] == [str(scans)]
+    assert "empty.png" in report["errors"][0]["problem"] and "document.tif" in report["errors"][0]["problem"]
+    assert patents(capsys, collection) == [] and figure_files(collection) == {}
+    assert Collection.open(collection).ingested_sources() == []
+
+    draw(scans / "empty.png")  # fixed
+    (scans / "document.tif").unlink()
+    code, report, _ = ingest(capsys, collection, scans)
+    assert code == 0 and report["figures"] == 1 and not report["errors"]
+    assert [p["figures"] for p in patents(capsys, collection)] == [1]
+
+
+def test_a_publication_whose_every_drawing_failed_is_not_stored(tmp_path, capsys):
+    package = tmp_path / "grant"
+    us_xml(
+        package / "US01234567.XML", title="Rotor", description="Hub 14.", sheets=("US01234567-D00001.TIF",)
+    )
+    _truncated_tiff(package / "US01234567-D00001.TIF")
+    code, report, _ = ingest(capsys, tmp_path / "c", package)
+    assert code == 1 and not report["added"]
+    assert "US01234567-D00001.TIF" in report["errors"][0]["problem"]
+    assert patents(capsys, tmp_path / "c") == [] and figure_files(tmp_path / "c") == {}
+
+
+def test_a_failure_while_storing_leaves_no_figure_image(tmp_path, capsys, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(Collection, "write_publication", crash)
+    scans = tmp_path / "scans"
+    draw(scans / "one.png")
+    code, report, _ = ingest(capsys, tmp_path / "c", scans)
+    assert code == 1 and "disk gone" in report["errors"][0]["problem"]
+    monkeypatch.undo()
+    assert patents(capsys, tmp_path / "c") == [] and figure_files(tmp_path / "c") == {}
+
+
 # -- 5. `patimg patents` -----------------------------------------------------------------------------------
 
 
@@ -198,3 +321,15 @@ def test_patents_lists_publications_with_their_figure_counts(tmp_path, capsys):
     assert code == 0 and out.splitlines() == ["US1234567B2\t2020-01-02\tUS\t0 figure(s)\tRotor"]
     code, _, err = run_cli(capsys, "patents", "--collection", tmp_path / "nope", "--json")
     assert code == 2 and "nope" in err and "Traceback" not in err
+
+
+def test_sheet_names_do_not_depend_on_the_order_of_the_images():
+    from patimg.ingest import sheet_names
+
+    names = ["fig 1.png", "fig_1.png", "fig-2.png", "US1-D00003.TIF"]
+    parts = sheet_names(names)
+    assert parts == sheet_names(list(reversed(names)))
+    assert parts["fig-2.png"] == "fig-2" and parts["US1-D00003.TIF"] == "D00003"
+    assert parts["fig 1.png"] != parts["fig_1.png"] and all(
+        p.startswith("fig_1-") for p in [parts["fig 1.png"], parts["fig_1.png"]]
+    )
