@@ -89,6 +89,32 @@ def cmd_read(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_patents(args: argparse.Namespace) -> int:
+    from patimg.collection import Collection
+
+    collection = Collection.open(args.collection)
+    counts = collection.figure_counts()
+    out = [
+        {
+            "id": patent.patent_id,
+            "title": patent.title,
+            "date": patent.date,
+            "office": patent.office,
+            "figures": counts.get(patent.patent_id, 0),
+        }
+        for patent in collection.patent_records()
+    ]
+    if args.json:
+        _print_json(out)
+    else:
+        for item in out:
+            print(
+                f"{item['id']}\t{item['date'] or '-'}\t{item['office'] or '-'}\t"
+                f"{item['figures']} figure(s)\t{item['title'] or '-'}"
+            )
+    return 0
+
+
 def cmd_figures(args: argparse.Namespace) -> int:
     from patimg.collection import Collection
 
@@ -330,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("image", type=Path)
     p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
+
+    add("patents", "list the publications of a collection with their number of figures", cmd_patents)
 
     p = add("figures", "list the figures of a collection with the reference signs read on each", cmd_figures)
     p.add_argument("--patent", default=None, help="only this patent's figures")

@@ -27,7 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from patimg.errors import BadInputError
+from patimg.errors import BadInputError, PatImgError
 from patimg.fileio import atomic_write_json
 from patimg.types import Figure, Label, Patent, Sentence, SignLink
 
@@ -180,11 +180,19 @@ class Collection:
         patent: Patent,
         sentences: Sequence[Sentence],
         figure_descriptions: dict[str, str],
-        figures: Sequence[Figure],
+        figures: Sequence[Figure] | None,
         labels: dict[str, Sequence[Label]],
         links: Sequence[SignLink],
     ) -> None:
-        """Store one publication in a single transaction, replacing an earlier copy of the same patent.
+        """Store one publication in a single transaction, updating an earlier copy of the same patent.
+
+        The bibliography, sentences and figure descriptions always replace the stored ones. With
+        ``figures``, the stored figures (with their labels and links) are replaced too and images of
+        figures that are gone are deleted; with ``figures=None`` (an input without drawings, such as a
+        full-text XML) the stored figures and their labels are kept and only their links are replaced by
+        ``links``, which must be links of exactly those figures (signs re-linked to the new sentences).
+        Earlier inputs of the patent that this one supersedes are forgotten (all of them when figures are
+        replaced, else those that brought no figure), so running one of them again stores it again.
 
         Args:
             source_key: Stable key of the input unit; marks it done so a re-run skips it.
@@ -193,19 +201,29 @@ class Collection:
             patent: Bibliography.
             sentences: Its sentences.
             figure_descriptions: Brief description of the drawings by figure number.
-            figures: Its figures (their images already written under ``figures/``).
-            labels: Text read on each figure, by figure id.
+            figures: Its figures (their images already written under ``figures/``), or None to keep the
+                stored ones.
+            labels: Text read on each figure, by figure id (unused when ``figures`` is None).
             links: Reference signs of each figure with their sentences.
+
+        Raises:
+            PatImgError: ``figures=None`` and the stored figures changed since ``links`` were made.
         """
         pid = patent.patent_id
         row = asdict(patent)
         for name in _TUPLE_FIELDS:
             row[name] = json.dumps(list(row[name]))
+        keep = figures is None
         with self._connect() as db:
             old = [r[0] for r in db.execute("SELECT figure_id FROM figures WHERE patent_id = ?", (pid,))]
-            for table in ("labels", "links"):
-                db.executemany(f"DELETE FROM {table} WHERE figure_id = ?", [(f,) for f in old])
-            for table in ("figures", "sentences", "figure_descriptions", "patents"):
+            if keep and not {link.figure_id for link in links} <= set(old):
+                raise PatImgError(f"{pid}: its figures changed while it was being updated; run again")
+            db.executemany("DELETE FROM links WHERE figure_id = ?", [(f,) for f in old])
+            tables = ["sentences", "figure_descriptions", "patents"]
+            if not keep:
+                db.executemany("DELETE FROM labels WHERE figure_id = ?", [(f,) for f in old])
+                tables.append("figures")
+            for table in tables:
                 db.execute(f"DELETE FROM {table} WHERE patent_id = ?", (pid,))
             db.execute(
                 f"INSERT INTO patents ({','.join(row)}) VALUES ({','.join('?' * len(row))})",
@@ -219,32 +237,33 @@ class Collection:
                 "INSERT INTO figure_descriptions VALUES (?, ?, ?)",
                 [(pid, num, text) for num, text in figure_descriptions.items()],
             )
-            db.executemany(
-                "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        f.figure_id,
-                        pid,
-                        f.caption,
-                        f.figure_num,
-                        f.sheet,
-                        json.dumps(list(f.box)),
-                        f.rotation,
-                        f.image,
-                        f.split,
-                        position,
-                    )
-                    for position, f in enumerate(figures)
-                ],
-            )
-            db.executemany(
-                "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (fid, lab.text, lab.kind, *lab.box, lab.confidence)
-                    for fid, items in labels.items()
-                    for lab in items
-                ],
-            )
+            if not keep:
+                db.executemany(
+                    "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            f.figure_id,
+                            pid,
+                            f.caption,
+                            f.figure_num,
+                            f.sheet,
+                            json.dumps(list(f.box)),
+                            f.rotation,
+                            f.image,
+                            f.split,
+                            position,
+                        )
+                        for position, f in enumerate(figures)
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (fid, lab.text, lab.kind, *lab.box, lab.confidence)
+                        for fid, items in labels.items()
+                        for lab in items
+                    ],
+                )
             db.executemany(
                 "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
                 [
@@ -252,13 +271,16 @@ class Collection:
                     for link in links
                 ],
             )
+            superseded = "" if not keep else " AND n_figures = 0"
+            db.execute(f"DELETE FROM sources WHERE patent_id = ?{superseded}", (pid,))
             db.execute(
                 "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-                (source_key, source, source_kind, pid, len(figures), _now()),
+                (source_key, source, source_kind, pid, 0 if keep else len(figures), _now()),
             )
-        stale = set(old) - {f.figure_id for f in figures}
-        for figure_id in stale:
-            (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
+        if not keep:
+            stale = set(old) - {f.figure_id for f in figures}
+            for figure_id in stale:
+                (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
 
     def record_error(self, *, source: str, problem: str) -> None:
         """Remember that an input failed, and why (shown in the ingest report and the app)."""
@@ -299,6 +321,11 @@ class Collection:
     def patent_records(self) -> list[Patent]:
         """All patents, ordered by id."""
         return [self._patent_from_row(r) for r in self._rows("SELECT * FROM patents ORDER BY patent_id")]
+
+    def figure_counts(self) -> dict[str, int]:
+        """Number of figures of each patent that has any, by patent id (one query)."""
+        rows = self._rows("SELECT patent_id, COUNT(*) AS n FROM figures GROUP BY patent_id")
+        return {r["patent_id"]: int(r["n"]) for r in rows}
 
     def patents(self):  # -> pandas.DataFrame
         """All patents as a DataFrame (one row per patent, :class:`Patent` fields as columns)."""

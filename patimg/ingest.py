@@ -4,10 +4,18 @@ For each publication unit found in the user's inputs: parse the XML, read every 
 split sheets into figures), link the reference signs read on each figure to the sentences that use them,
 and store the publication in one transaction. A unit already stored is skipped, so an interrupted run is
 resumed by running it again; a bad input is reported by name and the others go on.
+
+Re-ingesting a publication that is already stored (the same publication number, or the same image folder)
+updates it, and never drops figures silently: its bibliography and text are replaced; its stored figures are
+replaced only when the new input brings drawings of its own, else they are kept and their reference signs
+are linked again to the new sentences. A unit whose every drawing failed to load is a failure: nothing of it
+is stored (no patent, no figure image, no mark that it was ingested), so fixing the file and running again
+works.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -51,11 +59,35 @@ class IngestReport:
         }
 
 
-def _folder_patent(unit) -> Patent:
-    """A patent record for a plain folder of images (no text)."""
-    name = Path(unit.source).name or "images"
+def _folder_patent(unit, collection: Collection) -> Patent:
+    """A patent record for a plain folder of images (no text).
+
+    A folder's identity is its full path (for a ZIP member: the ZIP's full path and the member's path in
+    it), kept as the patent's ``source``. Its id is ``FOLDER-<folder name>``, unless that id already belongs
+    to another folder with the same name; then it is ``FOLDER-<folder name>-<first 8 hex digits of the
+    SHA-256 of the full path>``. So ``a/scans`` and ``b/scans`` are two publications, and the same folder
+    ingested again (its images changed) updates its own publication.
+    """
+    identity = _full_path(str(unit.source))
+    name = Path(str(unit.source)).name or "images"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
-    return Patent(patent_id=f"FOLDER-{safe}", title=name, source=str(unit.source))
+    patent_id = f"FOLDER-{safe}"
+    try:
+        holder = collection.patent(patent_id)
+    except KeyError:
+        holder = None
+    if holder is not None and _full_path(holder.source) != identity:
+        patent_id = f"{patent_id}-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:8]}"
+    return Patent(patent_id=patent_id, title=name, source=identity)
+
+
+def _full_path(source: str) -> str:
+    """``source`` with its file-system part made absolute: ``scans`` -> ``/home/me/scans``,
+    ``x.zip!scans`` -> ``/home/me/x.zip!scans``."""
+    head, bang, member = source.partition("!")
+    if not head:
+        return source
+    return str(Path(head).resolve()) + bang + member
 
 
 def _drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> list[tuple[Path, DrawingRef]]:
@@ -96,8 +128,10 @@ def read_figures(
 ) -> tuple[list[Figure], dict[str, list[Label]]]:
     """Turn a publication's drawing images into stored figures with the text read on each.
 
-    An unreadable image (corrupt, not an image, too large) is skipped and described in ``problems`` when a
-    list is given (the rest of the publication is still stored), else its error is raised.
+    An unreadable image (corrupt, not an image, too large, too small to read) is skipped and described in
+    ``problems`` when a list is given (the rest of the publication is still stored), else its error is
+    raised. Figure images are written under ``figures/`` as they are made; when this raises, the ones no
+    stored figure uses are removed again.
 
     Args:
         collection: Where figure images are written.
@@ -113,58 +147,104 @@ def read_figures(
 
     figures: list[Figure] = []
     labels: dict[str, list[Label]] = {}
-    for image_path, ref in drawings:
-        try:
-            sheet = load_drawing(image_path, name=image_path.name)
-        except BadInputError as error:
-            if problems is None:
-                raise
-            problems.append(str(error))
-            continue
-        result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
-        for k, region in enumerate(result.regions, start=1):
-            figure_id = figure_id_for(patent_id=patent_id, image_name=image_path.name, position=k)
-            x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
-            relative = f"figures/{figure_id}.png"
-            atomic_write_bytes(collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1))))
-            # Labels are stored on the figure image: shift them by the crop's origin.
-            ox, oy = x0, y0
-            labels[figure_id] = [
-                Label(
-                    text=lab.text,
-                    kind=lab.kind,
-                    confidence=lab.confidence,
-                    box=(lab.box[0] - ox, lab.box[1] - oy, lab.box[2] - ox, lab.box[3] - oy),
+    sheets = sheet_names([image_path.name for image_path, _ in drawings])
+    try:
+        for image_path, ref in drawings:
+            try:
+                sheet = load_drawing(image_path, name=image_path.name)
+                result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
+            except BadInputError as error:
+                if problems is None:
+                    raise
+                problems.append(f"{image_path.name}: {error.problem}")
+                continue
+            for k, region in enumerate(result.regions, start=1):
+                figure_id = f"{patent_id}-{sheets[image_path.name]}-f{k}"
+                x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
+                relative = f"figures/{figure_id}.png"
+                atomic_write_bytes(
+                    collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1)))
                 )
-                for lab in region.labels
-            ]
-            figures.append(
-                Figure(
-                    figure_id=figure_id,
-                    patent_id=patent_id,
-                    caption=region.caption,
-                    figure_num=region.figure_num or ref.figure_num,
-                    sheet=image_path.name,
-                    box=(x0, y0, x1, y1),
-                    rotation=result.rotation,
-                    image=relative,
-                    split=getattr(region, "split", "single"),
+                figures.append(
+                    Figure(
+                        figure_id=figure_id,
+                        patent_id=patent_id,
+                        caption=region.caption,
+                        figure_num=region.figure_num or ref.figure_num,
+                        sheet=image_path.name,
+                        box=(x0, y0, x1, y1),
+                        rotation=result.rotation,
+                        image=relative,
+                        split=getattr(region, "split", "single"),
+                    )
                 )
-            )
+                # Labels are stored on the figure image: shift them by the crop's origin.
+                labels[figure_id] = [
+                    Label(
+                        text=lab.text,
+                        kind=lab.kind,
+                        confidence=lab.confidence,
+                        box=(lab.box[0] - x0, lab.box[1] - y0, lab.box[2] - x0, lab.box[3] - y0),
+                    )
+                    for lab in region.labels
+                ]
+    except BaseException:
+        discard_unstored_images(collection, figures)
+        raise
     return figures, labels
+
+
+def discard_unstored_images(collection: Collection, figures: Sequence[Figure]) -> None:
+    """Delete the images of ``figures`` that no stored figure uses (after a failed ingest)."""
+    try:
+        stored = {f.image for f in collection.figure_records(figures[0].patent_id)} if figures else set()
+    except Exception:  # noqa: BLE001 - an unreadable store: keep every file rather than guess
+        log.warning("could not check which figure images are stored; none removed", exc_info=True)
+        return
+    for figure in figures:
+        if figure.image not in stored:
+            (collection.path / figure.image).unlink(missing_ok=True)
 
 
 def figure_id_for(*, patent_id: str, image_name: str, position: int) -> str:
     """Stable, file-name-safe figure id: ``<patent>-<sheet>-f<k>`` (``US12448249B2-D00003-f1``).
 
     A USPTO sheet contributes only its ``D0000n`` suffix (the rest repeats the patent), so ids stay short
-    on the command line; any other image contributes its whole stem (``imgf0001``, ``scan-12``).
+    on the command line; any other image contributes its whole stem (``imgf0001``, ``scan-12``). Within one
+    publication use :func:`sheet_names`, which keeps the ids of different images apart.
     """
+    return f"{patent_id}-{_sheet_name(image_name)}-f{position}"
+
+
+def _sheet_name(image_name: str) -> str:
     stem = Path(image_name).stem
     suffix = stem.rsplit("-", 1)[-1]
     sheet = suffix if re.fullmatch(r"D\d{5}", suffix) else stem
-    sheet = re.sub(r"[^A-Za-z0-9_-]+", "_", sheet) or "image"
-    return f"{patent_id}-{sheet}-f{position}"
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", sheet) or "image"
+
+
+def sheet_names(image_names: Sequence[str]) -> dict[str, str]:
+    """The sheet part of the figure ids of one publication's images, by image name, one per image.
+
+    Each image gets the part :func:`figure_id_for` would give it. Images whose parts would be equal
+    (``fig 1.png`` and ``fig_1.png``; ``a.png`` and ``a.tif``) all get it followed by ``-`` and the first
+    8 hex digits of the SHA-256 of their file name instead: deterministic, whatever the order of the images.
+    """
+    plain = {name: _sheet_name(name) for name in dict.fromkeys(image_names)}
+    counts: dict[str, int] = {}
+    for part in plain.values():
+        counts[part] = counts.get(part, 0) + 1
+    names: dict[str, str] = {}
+    for name, part in plain.items():
+        if counts[part] > 1:
+            digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+            for width in range(8, len(digest) + 1):  # longer only if a file is named like another's id
+                candidate = f"{part}-{digest[:width]}"
+                if candidate not in counts and candidate not in names.values():
+                    break
+            part = candidate
+        names[name] = part
+    return names
 
 
 def _padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:
@@ -196,7 +276,12 @@ def link_figures(
 
 
 def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None = None) -> tuple[str, int]:
-    """Ingest one publication unit; returns ``(patent_id, number of figures)``.
+    """Ingest one publication unit; returns ``(patent_id, number of figures it stored)``.
+
+    The rule for a publication that is already stored: its bibliography and text are replaced by the
+    unit's; its figures are replaced only when the unit brings drawings, else the stored figures are kept
+    and their reference signs are linked again to the new sentences (a full-text XML never wipes figures).
+    A unit with images none of which can be read stores nothing and raises.
 
     Args:
         unit: A :class:`patimg.sources.PublicationUnit`.
@@ -205,28 +290,57 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
         problems: Collects images that could not be read (the rest is stored); ``None`` raises instead.
 
     Raises:
-        PatImgError: The unit's XML is unusable (or an image, when ``problems`` is None).
+        PatImgError: The unit's XML is unusable, or none of its images could be read (or one image, when
+            ``problems`` is None).
     """
     from patimg.documents import parse_publication
 
     document = parse_publication(unit.xml) if unit.xml is not None else None
-    patent = document.patent if document else _folder_patent(unit)
+    patent = document.patent if document else _folder_patent(unit, collection)
+    if not unit.images:
+        kept = collection.figure_records(patent.patent_id)
+        kept_labels = {f.figure_id: collection.labels(f.figure_id) for f in kept}
+        collection.write_publication(
+            source_key=unit.key,
+            source=str(unit.source),
+            source_kind=unit.kind,
+            patent=patent,
+            sentences=document.sentences if document else (),
+            figure_descriptions=document.figure_descriptions if document else {},
+            figures=None,
+            labels={},
+            links=link_figures(document=document, figures=kept, labels=kept_labels),
+        )
+        return patent.patent_id, 0  # the kept figures were stored by an earlier run
     drawings = _drawing_refs(document, unit.images)
+    unreadable: list[str] = []
     figures, labels = read_figures(
-        collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=problems
+        collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=unreadable
     )
-    links = link_figures(document=document, figures=figures, labels=labels)
-    collection.write_publication(
-        source_key=unit.key,
-        source=str(unit.source),
-        source_kind=unit.kind,
-        patent=patent,
-        sentences=document.sentences if document else (),
-        figure_descriptions=document.figure_descriptions if document else {},
-        figures=figures,
-        labels=labels,
-        links=links,
-    )
+    if not figures:
+        found = f"no drawing could be read ({'; '.join(unreadable)})" if unreadable else "no figure found"
+        raise BadInputError(str(unit.source), found)
+    if unreadable and problems is None:
+        discard_unstored_images(collection, figures)
+        raise BadInputError(str(unit.source), "; ".join(unreadable))
+    try:
+        links = link_figures(document=document, figures=figures, labels=labels)
+        collection.write_publication(
+            source_key=unit.key,
+            source=str(unit.source),
+            source_kind=unit.kind,
+            patent=patent,
+            sentences=document.sentences if document else (),
+            figure_descriptions=document.figure_descriptions if document else {},
+            figures=figures,
+            labels=labels,
+            links=links,
+        )
+    except BaseException:
+        discard_unstored_images(collection, figures)
+        raise
+    if problems is not None:
+        problems.extend(unreadable)
     return patent.patent_id, len(figures)
 
 
