@@ -8,6 +8,7 @@ is an error unless ``rebuild=True``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -152,6 +153,11 @@ def figure_texts(collection: Collection) -> dict[str, list[tuple[str, int]]]:
     return result
 
 
+def sentence_key(text: str) -> str:
+    """The sentence store's id of a sentence: a digest of its text (the same text, the same vector)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
 def encode_text(
     collection: Collection,
     *,
@@ -173,12 +179,17 @@ def encode_text(
         old_keys, old_vectors = [], None
     known = set(old_keys)
     wanted = figure_texts(collection)
-    needed = sorted({key for keys in wanted.values() for key in keys})
-    todo = [f"{p}#{i}" for p, i in needed if f"{p}#{i}" not in known]
+    # Sentence vectors are keyed by the sentence's text, not its position: a publication whose text was
+    # re-ingested gets new vectors for the sentences that changed (and identical sentences are encoded once).
     texts: dict[str, str] = {}
-    for patent_id in sorted({key.rsplit("#", 1)[0] for key in todo}):
+    key_of: dict[tuple[str, int], str] = {}
+    for patent_id in sorted({p for keys in wanted.values() for p, _ in keys}):
         for sentence in collection.sentences(patent_id):
-            texts[f"{patent_id}#{sentence.index}"] = sentence.text
+            key = sentence_key(sentence.text)
+            key_of[(patent_id, sentence.index)] = key
+            texts[key] = sentence.text
+    needed = sorted({key_of[pair] for pairs in wanted.values() for pair in pairs if pair in key_of})
+    todo = [key for key in needed if key not in known]
     by_key = _encode_missing(
         sentence_store,
         old_ids=old_keys,
@@ -192,14 +203,13 @@ def encode_text(
         progress=progress,
     )
     dim = int(encoder.dim)
-    keys = [f"{p}#{i}" for p, i in needed]
-    sentence_vectors = np.stack([by_key[key] for key in keys]) if keys else np.zeros((0, dim), np.float32)
-    sentence_store.save(keys, sentence_vectors, encoder.info())
-    row_of = {key: row for row, key in enumerate(keys)}
+    sentence_vectors = np.stack([by_key[key] for key in needed]) if needed else np.zeros((0, dim), np.float32)
+    sentence_store.save(needed, sentence_vectors, encoder.info())
+    row_of = {key: row for row, key in enumerate(needed)}
     ids, vectors = [], []
     for figure_id in sorted(wanted):
-        rows = [row_of[f"{p}#{i}"] for p, i in wanted[figure_id]]
-        vector = mean_text_vector(sentence_vectors[rows])
+        rows = [row_of[key_of[pair]] for pair in wanted[figure_id] if pair in key_of]
+        vector = mean_text_vector(sentence_vectors[rows]) if rows else None
         if vector is not None:
             ids.append(figure_id)
             vectors.append(vector)

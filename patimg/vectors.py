@@ -2,7 +2,7 @@
 
 A store is ``<name>.npy`` (the matrix, memory-mapped on load), ``<name>_ids.json`` (row ids) and
 ``<name>_info.json`` (the encoder that made them), each written atomically. Stores: ``visual`` and ``text``
-(per figure), ``sentences`` (per ``<patent id>#<sentence index>``, the text channel's raw material). They let
+(per figure), ``sentences`` (per sentence text digest, the text channel's raw material). They let
 new publications be encoded alone and a figure of the collection be a query without re-encoding it.
 """
 

@@ -185,3 +185,33 @@ def test_new_figures_are_added_to_the_index_and_gone_figures_rebuild_it(tmp_path
     assert "US1B2-D00001-f2" not in _index_ids(collection, "visual")
     hits = Searcher(collection.path).search(figure_id="US2B2-D00001-f1", channel="visual", k=10).hits
     assert {h.figure_id for h in hits} == {"US2B2-D00001-f2", "US1B2-D00001-f1"}
+
+
+def test_a_figure_whose_text_was_reingested_gets_a_new_text_vector(tmp_path):
+    from patimg.encoders import get_text_encoder
+
+    collection = Collection.create(tmp_path / "c")
+    _add_patent(collection, 1)
+    build_indexes(collection.path, visual="rootsift-vlad", text="minilm")
+    before = stored_vectors(collection, "text")["US1B2-D00001-f1"]
+
+    # The full text comes again (no drawings): the figures stay, their signs link to the new sentences.
+    new_text = "The propeller 10 turns in a duct."
+    collection.write_publication(
+        source_key="k1-text",
+        source="test",
+        source_kind="uspto",
+        patent=Patent(patent_id="US1B2", office="US"),
+        sentences=[Sentence(patent_id="US1B2", index=0, text=new_text)],
+        figure_descriptions={},
+        figures=None,
+        labels={},
+        links=[SignLink(figure_id="US1B2-D00001-f1", sign="10", sentence_indexes=(0,))],
+    )
+    build_indexes(collection.path)
+    after = stored_vectors(collection, "text")["US1B2-D00001-f1"]
+    expected = get_text_encoder("minilm").encode([new_text])[0]
+    assert not np.allclose(after, before)
+    np.testing.assert_allclose(after, expected, atol=1e-5)
+    hits = Searcher(collection.path).search(text=new_text, channel="text", k=1).hits
+    assert hits[0].figure_id == "US1B2-D00001-f1" and hits[0].score == pytest.approx(1.0, abs=1e-4)
