@@ -19,8 +19,10 @@ then skips what is done. Tables can still be exported (``Collection.table``) to 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -119,8 +121,9 @@ class Collection:
         if meta.get("format") != FORMAT:
             raise BadInputError(str(marker), "not a PatImg collection marker")
         collection = cls(folder)
-        with collection._connect() as db:
-            db.executescript(_SCHEMA)  # older collections gain new tables
+        if not collection.read_only:
+            with collection._connect() as db:
+                db.executescript(_SCHEMA)  # older collections gain new tables
         return collection
 
     @classmethod
@@ -135,12 +138,38 @@ class Collection:
         """Whether ``path`` holds a collection (its ``collection.json`` marker), without opening it."""
         return (Path(path) / "collection.json").is_file()
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the collection cannot be written (a read-only mount, another user's folder): it can still be
+        searched, browsed and listed; ingest, index and the audit log refuse with a message."""
+        if not os.access(self.path, os.W_OK):
+            return True
+        return self._db_path.exists() and not os.access(self._db_path, os.W_OK)
+
+    def require_writable(self, action: str) -> None:
+        """Raise a clear error when the collection is read-only.
+
+        Raises:
+            PatImgError: Naming the collection and ``action`` (``"ingest into it"``).
+        """
+        if self.read_only:
+            raise PatImgError(
+                f"collection {self.path} is read-only: cannot {action} (searching and browsing it still work)"
+            )
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self._db_path, timeout=30)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=30000")
+        if self.read_only:
+            # No journal can be written beside a read-only database; nobody can change it either, so it is
+            # read as immutable.
+            uri = f"file:{urllib.parse.quote(str(self._db_path.resolve()))}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, timeout=30)
+            db.row_factory = sqlite3.Row
+        else:
+            db = sqlite3.connect(self._db_path, timeout=30)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
         try:
             with db:  # one transaction: committed on success, rolled back on error
                 yield db
@@ -156,6 +185,7 @@ class Collection:
 
     def update_meta(self, **changes: Any) -> None:
         """Merge ``changes`` into ``collection.json`` (atomically)."""
+        self.require_writable("change its settings")
         meta = self.meta
         meta.update(changes)
         atomic_write_json(self.path / "collection.json", meta)
@@ -209,6 +239,7 @@ class Collection:
         Raises:
             PatImgError: ``figures=None`` and the stored figures changed since ``links`` were made.
         """
+        self.require_writable(f"store {patent.patent_id}")
         pid = patent.patent_id
         row = asdict(patent)
         for name in _TUPLE_FIELDS:
@@ -284,6 +315,7 @@ class Collection:
 
     def record_error(self, *, source: str, problem: str) -> None:
         """Remember that an input failed, and why (shown in the ingest report and the app)."""
+        self.require_writable("record an import problem")
         with self._connect() as db:
             db.execute("INSERT INTO errors VALUES (?, ?, ?)", (source, problem, _now()))
 

@@ -255,6 +255,7 @@ def build_indexes(
     )
 
     store = Collection.open(collection)
+    store.require_writable("encode and index it")
     visual_spec = _resolve_spec(store, VISUAL, visual, default_visual_spec())
     text_spec = _resolve_spec(store, TEXT, text, DEFAULT_TEXT)
     infos: dict[str, dict[str, Any]] = {}

@@ -366,6 +366,7 @@ def ingest(
     from patimg.sources import find_publications
 
     store = Collection.open_or_create(collection)
+    store.require_writable("ingest into it")
     report = IngestReport()
     units, problems = find_publications([Path(s) for s in sources], work_dir=store.path / "work")
     for problem in problems:

@@ -305,7 +305,9 @@ class Searcher:
                     rank=rank,
                 )
             )
-        if user is not None:
+        if user is not None and self.collection.read_only:
+            result.notes.append("this search is not in the audit log: the collection is read-only")
+        elif user is not None:
             if image is not None and image_name is None:
                 image_name = "sha256:" + _pixels_sha256(image)
             query = {"figure_id": figure_id, "image": image_name, "text": text}

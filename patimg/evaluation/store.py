@@ -20,7 +20,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
+import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from patimg.errors import BadInputError
+from patimg.errors import BadInputError, PatImgError
 from patimg.vocabulary import AGGREGATES
 
 QUERY_KINDS = ("figure", "image", "text")
@@ -149,6 +151,11 @@ class JudgmentStore:
         self.db_path = path / "judgments.sqlite" if path.is_dir() or not path.suffix else path
         self.folder = self.db_path.parent
         self.timeout_s = timeout_s
+        # A read-only collection (a read-only mount, another user's folder) can still be evaluated: its
+        # judgments are read as they are, and every write says it cannot.
+        self.read_only = self.folder.is_dir() and not os.access(self.folder, os.W_OK)
+        if self.read_only:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -156,7 +163,14 @@ class JudgmentStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.db_path, timeout=self.timeout_s, isolation_level=None)
+        if not self.read_only:
+            db = sqlite3.connect(self.db_path, timeout=self.timeout_s, isolation_level=None)
+        elif self.db_path.exists():
+            uri = f"file:{urllib.parse.quote(str(self.db_path.resolve()))}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, isolation_level=None)
+        else:  # nothing judged yet, and nothing can be: an empty store
+            db = sqlite3.connect(":memory:", isolation_level=None)
+            db.executescript(_SCHEMA)
         try:
             db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             db.row_factory = sqlite3.Row
@@ -164,9 +178,14 @@ class JudgmentStore:
         finally:
             db.close()
 
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise PatImgError(f"{self.db_path}: the collection is read-only, nothing can be recorded in it")
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; IMMEDIATE takes the write lock up front so writers queue, not deadlock."""
+        self._require_writable()
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -195,6 +214,7 @@ class JudgmentStore:
         Raises:
             BadInputError: Nothing to query with, or both a figure and an image, or an unreadable image.
         """
+        self._require_writable()
         text = (text or "").strip()
         if figure_id and image is not None:
             raise BadInputError("query", "give a figure id or an image, not both")
