@@ -8,7 +8,8 @@ Layout::
       figures/<id>.png       one upright, cropped image per figure
       work/                  archives unpacked during ingest
       vectors/<channel>.npy  row-aligned embeddings (+ <channel>_ids.json), reused when adding publications
-      indexes/<channel>/     one FAISS index per channel with index_infos.json beside it
+      indexes/CURRENT        names the current generation of indexes (see patimg.indexes.generations)
+      indexes/<gen>/<channel>/  one FAISS index per channel with index_infos.json beside it
       judgments.sqlite       relevance judgments and the search audit log
 
 Why SQLite rather than parquet tables: ingest writes one publication at a time,
@@ -479,14 +480,21 @@ class Collection:
     def index_infos(self) -> dict[str, dict[str, Any]]:
         """``index_infos.json`` of each channel's index, by channel."""
         infos = {}
-        for info_path in sorted((self.path / "indexes").glob("*/index_infos.json")):
+        for info_path in sorted(self.index_dir().glob("*/index_infos.json")):
             infos[info_path.parent.name] = json.loads(info_path.read_text(encoding="utf-8"))
         return infos
 
     def index_version(self) -> str:
         """A token that changes whenever an index is rebuilt or grown (caches of loaded indexes key on it)."""
-        stamps = sorted((self.path / "indexes").glob("*/index_infos.json"))
-        return "|".join(f"{p.parent.name}:{p.stat().st_mtime_ns}" for p in stamps)
+        folder = self.index_dir()
+        stamps = sorted(folder.glob("*/index_infos.json"))
+        return folder.name + "|" + "|".join(f"{p.parent.name}:{p.stat().st_mtime_ns}" for p in stamps)
+
+    def index_dir(self) -> Path:
+        """The folder of the current generation of indexes, one sub-folder per channel."""
+        from patimg.indexes.generations import current_generation
+
+        return current_generation(self.path / "indexes")
 
     def table(self, name: str):  # -> pandas.DataFrame
         """A raw table (``patents``, ``sentences``, ``figures``, ``labels``, ``links``...) for export."""

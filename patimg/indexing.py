@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from patimg.collection import Collection
 from patimg.errors import BackendMismatchError, BadInputError
+from patimg.indexes.generations import current_generation, link_channel, new_generation, publish
 from patimg.vectors import TEXT, VISUAL, VectorStore, stored_vectors
 from patimg.vocabulary import IndexKind, Progress
 
@@ -261,20 +263,33 @@ def build_indexes(
     infos: dict[str, dict[str, Any]] = {}
     encoders: dict[str, Any] = dict(store.meta.get("encoders", {}))
 
-    visual_encoder = get_visual_encoder(visual_spec)
-    previous = stored_vectors(store, VISUAL)
-    ids, vectors = encode_visual(store, encoder=visual_encoder, rebuild=rebuild, progress=progress)
-    kind = index_kind or _recorded_kind(store, VISUAL)
-    infos[VISUAL] = _write_index(store, VISUAL, ids, vectors, previous, visual_encoder.info(), kind)
-    encoders[VISUAL] = {"spec": visual_spec, **visual_encoder.info()}
+    # Every channel goes into a new generation, published at once when all are built (a search never mixes
+    # a new visual index with an old text index); unchanged channels are hard links, not copies.
+    root = store.path / "indexes"
+    current = current_generation(root)
+    generation = new_generation(root)
+    try:
+        visual_encoder = get_visual_encoder(visual_spec)
+        previous = stored_vectors(store, VISUAL)
+        ids, vectors = encode_visual(store, encoder=visual_encoder, rebuild=rebuild, progress=progress)
+        kind = index_kind or _recorded_kind(store, VISUAL)
+        infos[VISUAL] = _write_index(
+            current / VISUAL, generation / VISUAL, VISUAL, ids, vectors, previous, visual_encoder.info(), kind
+        )
+        encoders[VISUAL] = {"spec": visual_spec, **visual_encoder.info()}
 
-    text_encoder = get_text_encoder(text_spec)
-    previous = stored_vectors(store, TEXT)
-    ids, vectors = encode_text(store, encoder=text_encoder, rebuild=rebuild, progress=progress)
-    kind = index_kind or _recorded_kind(store, TEXT)
-    infos[TEXT] = _write_index(store, TEXT, ids, vectors, previous, text_encoder.info(), kind)
-    encoders[TEXT] = {"spec": text_spec, **text_encoder.info()}
-
+        text_encoder = get_text_encoder(text_spec)
+        previous = stored_vectors(store, TEXT)
+        ids, vectors = encode_text(store, encoder=text_encoder, rebuild=rebuild, progress=progress)
+        kind = index_kind or _recorded_kind(store, TEXT)
+        infos[TEXT] = _write_index(
+            current / TEXT, generation / TEXT, TEXT, ids, vectors, previous, text_encoder.info(), kind
+        )
+        encoders[TEXT] = {"spec": text_spec, **text_encoder.info()}
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)  # an interrupted build leaves the current one as it was
+        raise
+    publish(root, generation)
     store.update_meta(encoders=encoders)
     return infos
 
@@ -285,7 +300,8 @@ def _recorded_kind(store: Collection, channel: str) -> str:
 
 
 def _write_index(
-    store: Collection,
+    current_dir: Path,
+    out_dir: Path,
     channel: str,
     ids: list[str],
     vectors: np.ndarray,
@@ -293,7 +309,8 @@ def _write_index(
     encoder_info: dict[str, Any],
     kind: str,
 ) -> dict[str, Any]:
-    """Grow the channel's index by the new figures when nothing it holds changed; else build it anew.
+    """Write the channel's index into ``out_dir``: the current one (``current_dir``) grown by the new figures
+    when nothing it holds changed, else a new build.
 
     Growing saves the build of an approximate index (HNSW, IVF-PQ) when publications are added. An index is
     rebuilt when its encoder or kind differs, when it asks to be retrained, when one of its figures is gone
@@ -301,13 +318,13 @@ def _write_index(
     """
     from patimg.indexes import INFOS_FILE, add_to_index, build_index
 
-    out_dir = store.path / "indexes" / channel
-    indexed = _unchanged_index_ids(out_dir, ids, vectors, previous, encoder_info, kind)
+    indexed = _unchanged_index_ids(current_dir, ids, vectors, previous, encoder_info, kind)
     if indexed is None:
         info = build_index(
             vectors, ids, out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind
         )
         return info.to_dict()
+    link_channel(current_dir, out_dir)
     new_rows = [row for row, fid in enumerate(ids) if fid not in indexed]
     if not new_rows:
         return json.loads((out_dir / INFOS_FILE).read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ import numpy as np
 from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
 from patimg.types import Hit, Label, SignLink
-from patimg.vectors import TEXT, VISUAL, stored_vectors
+from patimg.vectors import stored_vectors
 from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, Channel, FusionRule, Method
 
 
@@ -135,20 +135,22 @@ class Searcher:
     """
 
     def __init__(self, collection: str | Path, *, ocr: str = "rapidocr", audit_store=None) -> None:
-        from patimg.indexes import load_index
+        from patimg.indexes import INFOS_FILE, load_index
 
         self.collection = Collection.open(collection)
         self.ocr_name = ocr
         self.audit_store = audit_store
-        infos = self.collection.index_infos()
-        if VISUAL not in infos and TEXT not in infos:
+        # Every channel from one generation of indexes, even while `patimg index` publishes a new one.
+        index_dir = self.collection.index_dir()
+        channels = [ch for ch in INDEXED_CHANNELS if (index_dir / ch / INFOS_FILE).is_file()]
+        if not channels:
             raise PatImgError(
                 f"collection {self.collection.path} has no index yet: run `patimg index --collection "
                 f"{self.collection.path}` (or Rebuild on the Collection page)"
             )
-        self.infos = infos
-        self.indexes = {ch: load_index(self.collection.path / "indexes" / ch) for ch in infos}
-        self.vectors = {ch: stored_vectors(self.collection, ch) for ch in infos}
+        self.indexes = {ch: load_index(index_dir / ch) for ch in channels}
+        self.infos = {ch: index.info for ch, index in self.indexes.items()}
+        self.vectors = {ch: stored_vectors(self.collection, ch) for ch in channels}
         self._encoders: dict[str, Any] = {}
         # An uploaded image is often searched several times (each method, each fusion rule): its visual vector
         # and the numerals read on it are kept for the last few images, keyed by their pixels.

@@ -164,7 +164,7 @@ def test_interrupted_encoding_resumes_where_it_stopped(tmp_path, monkeypatch):
 def _index_ids(collection: Collection, channel: str) -> list[str]:
     import json
 
-    return json.loads((collection.path / "indexes" / channel / "ids.json").read_text())
+    return json.loads((collection.index_dir() / channel / "ids.json").read_text())
 
 
 def test_new_figures_are_added_to_the_index_and_gone_figures_rebuild_it(tmp_path):
@@ -215,3 +215,44 @@ def test_a_figure_whose_text_was_reingested_gets_a_new_text_vector(tmp_path):
     np.testing.assert_allclose(after, expected, atol=1e-5)
     hits = Searcher(collection.path).search(text=new_text, channel="text", k=1).hits
     assert hits[0].figure_id == "US1B2-D00001-f1" and hits[0].score == pytest.approx(1.0, abs=1e-4)
+
+
+def test_a_search_never_mixes_two_generations_of_indexes(tmp_path, monkeypatch):
+    from patimg import indexing
+
+    collection = Collection.create(tmp_path / "c")
+    _add_patent(collection, 1)
+    build_indexes(collection.path, visual="rootsift-vlad", text="minilm")
+    old = {ch: sorted(_index_ids(collection, ch)) for ch in ("visual", "text")}
+    _add_patent(collection, 2)
+
+    # A searcher opened while the build is between its visual and its text index sees the old ones only.
+    seen = {}
+    real_encode_text = indexing.encode_text
+
+    def encode_text_during_a_search(store, **options):
+        searcher = Searcher(collection.path)
+        seen.update({ch: sorted(index.ids) for ch, index in searcher.indexes.items()})
+        return real_encode_text(store, **options)
+
+    monkeypatch.setattr(indexing, "encode_text", encode_text_during_a_search)
+    build_indexes(collection.path)
+    assert seen == old
+    after = {ch: sorted(index.ids) for ch, index in Searcher(collection.path).indexes.items()}
+    assert after["visual"] == sorted([*old["visual"], "US2B2-D00001-f1", "US2B2-D00001-f2"])
+    assert after["text"] == sorted([*old["text"], "US2B2-D00001-f1"])
+
+    # An interrupted build leaves the current generation as it was, and no half-built one.
+    _add_patent(collection, 3)
+    current = collection.index_dir()
+
+    def interrupted(store, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(indexing, "encode_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_indexes(collection.path)
+    assert collection.index_dir() == current
+    generations = [p for p in (collection.path / "indexes").iterdir() if p.is_dir()]
+    assert current in generations and len(generations) <= 2  # the current one and the one it replaced
+    assert {ch: sorted(index.ids) for ch, index in Searcher(collection.path).indexes.items()} == after
