@@ -15,6 +15,7 @@ from pages.common import (
 )
 from pages.components import md_escape
 from patimg.collection import Collection
+from patimg.ingest import IMPORT_ROOTS_ENV, allowed_import_path, import_roots, ingest_and_index
 
 st.title("Collection")
 
@@ -36,7 +37,25 @@ path = current_collection_path()
 collection = get_collection(str(path))
 
 
-def _show_report(report) -> None:
+def _shown_source(source: str, bases) -> str:
+    """A source as the user knows it: relative to the upload or import folder, never the server's full path."""
+    for base in bases:
+        try:
+            relative = Path(source).resolve().relative_to(Path(base).resolve())
+        except ValueError:
+            continue
+        parts = relative.parts[1:] if Path(base).name == "uploads" else relative.parts  # drop the time folder
+        return str(Path(*parts)) if parts else Path(source).name
+    return Path(source).name
+
+
+def _finish_import(report, bases) -> None:
+    """Keep the report and draw the page again, so the counts and the index table above show the import."""
+    st.session_state["import_report"] = (report, [str(base) for base in bases])
+    st.rerun()
+
+
+def _show_report(report, bases) -> None:
     """What an import added, skipped and could not read (each failure with its reason)."""
     st.success(
         f"Added {len(report.added)} publications ({report.figures} figures); "
@@ -46,7 +65,11 @@ def _show_report(report) -> None:
         import pandas as pd
 
         st.error("These inputs could not be imported:")
-        st.dataframe(pd.DataFrame(report.errors, columns=["source", "problem"]), hide_index=True)
+        rows = [
+            (_shown_source(source, bases), problem.replace(str(Path(source).resolve().parent), "…"))
+            for source, problem in report.errors
+        ]
+        st.dataframe(pd.DataFrame(rows, columns=["source", "problem"]), hide_index=True)
 
 
 stats = collection.stats()
@@ -91,7 +114,10 @@ if st.button("Rebuild indexes", key="rebuild_indexes"):
 
     with reporting_errors():
         build_indexes(path, rebuild=rebuild_all, progress=progress_bars())
-        st.success("Indexes rebuilt.")
+        st.session_state["rebuilt"] = True
+        st.rerun()
+if st.session_state.pop("rebuilt", False):
+    st.success("Indexes rebuilt.")
 
 st.subheader("Import publications")
 upload_tab, folder_tab = st.tabs(["Upload files", "Folder on the server"])
@@ -111,27 +137,39 @@ with upload_tab:
 
         with reporting_errors():
             files = [(upload.name, upload.getvalue()) for upload in uploads]
-            _show_report(ingest_uploads(files, collection=path, progress=progress_bars()))
+            _finish_import(
+                ingest_uploads(files, collection=path, progress=progress_bars()), [path / "uploads"]
+            )
 with folder_tab:
+    roots = import_roots()
+    if roots:
+        st.caption(md_escape("Allowed import folders: " + ", ".join(str(root) for root in roots)))
+    else:
+        st.info(
+            f"Importing from folders on the server is off. The server's administrator can allow folders by "
+            f"starting the app with {IMPORT_ROOTS_ENV}=/data/patents; meanwhile, upload files."
+        )
     folder = st.text_input(
-        "Folder or file path on the server", key="import_folder", placeholder="/data/uspto/2025-10-21"
+        "Folder or file under an import folder", key="import_folder", placeholder="uspto/2025-10-21"
     )
-    if st.button("Import from folder", disabled=not folder, key="import_from_folder"):
-        source = Path(folder).expanduser()
-        if not source.exists():
-            st.error(f"{folder}: no such file or folder on the server")
-        else:
-            from patimg.ingest import ingest_and_index
+    if st.button("Import from folder", disabled=not folder or not roots, key="import_from_folder"):
+        with reporting_errors():
+            source = allowed_import_path(folder, roots)
+            _finish_import(ingest_and_index([source], collection=path, progress=progress_bars()), roots)
 
-            with reporting_errors():
-                _show_report(ingest_and_index([source], collection=path, progress=progress_bars()))
+if "import_report" in st.session_state:
+    _show_report(*st.session_state.pop("import_report"))
 
 st.subheader("Import problems")
-errors = collection.ingest_errors()
+bases = [*import_roots(), path / "uploads"]
+errors = [{**row, "source": _shown_source(row["source"], bases)} for row in collection.ingest_errors()]
 if errors:
     st.dataframe(errors, hide_index=True)
 else:
     st.caption("None so far.")
 
 with st.expander("Ingested sources"):
-    st.dataframe(collection.ingested_sources(), hide_index=True)
+    sources = [
+        {**row, "source": _shown_source(row["source"], bases)} for row in collection.ingested_sources()
+    ]
+    st.dataframe(sources, hide_index=True)

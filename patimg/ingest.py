@@ -411,6 +411,44 @@ def _record(store: Collection, report: IngestReport, source: str, problem: str) 
     report.errors.append((source, problem))
 
 
+#: Folders on the server the app may import from, separated by the OS path separator (``:``). Unset: none,
+#: since the app may be served to people who must not read the server's files.
+IMPORT_ROOTS_ENV = "PATIMG_IMPORT_ROOTS"
+
+
+def import_roots() -> list[Path]:
+    """The folders ``$PATIMG_IMPORT_ROOTS`` allows the app to import from (existing ones only)."""
+    import os
+
+    value = os.environ.get(IMPORT_ROOTS_ENV, "")
+    return [Path(part).expanduser().resolve() for part in value.split(os.pathsep) if part.strip()]
+
+
+def allowed_import_path(text: str, roots: Sequence[Path]) -> Path:
+    """The file or folder an app user typed, when it lies under one of ``roots`` (links resolved first).
+
+    A path may be given absolute or relative to a root. The refusal is the same whether the path exists or not,
+    so the app tells nothing about the server's other files.
+
+    Raises:
+        BadInputError: Folder import is off (no roots), or the path is not an existing file or folder under a root.
+    """
+    if not roots:
+        raise BadInputError(
+            text or "folder",
+            f"importing from folders on the server is off; the server's administrator can allow folders with "
+            f"{IMPORT_ROOTS_ENV}=/data/patents (upload files instead)",
+        )
+    typed = Path(text.strip()).expanduser()
+    candidates = [typed] if typed.is_absolute() else [root / typed for root in roots]
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if resolved.exists() and any(resolved.is_relative_to(root) for root in roots):
+            return resolved
+    shown = ", ".join(root.name or str(root) for root in roots)
+    raise BadInputError(text, f"no file or folder of that name under the import folders ({shown})")
+
+
 def upload_file_name(name: str) -> str:
     """An uploaded file's name reduced to a plain file name (no folders, no odd characters, no leading dot)."""
     base = Path(name.replace("\\", "/")).name

@@ -144,9 +144,10 @@ def test_browse_marks_unlinked_signs(with_collection: Path) -> None:
     assert any("no sentence" in w.value for w in at.warning)
 
 
-def test_collection_page_counts_and_reports_bad_imports(demo_copy: Path, tmp_path: Path) -> None:
+def test_collection_page_counts_and_reports_bad_imports(demo_copy: Path, tmp_path: Path, monkeypatch) -> None:
     from patimg.collection import Collection
 
+    monkeypatch.setenv("PATIMG_IMPORT_ROOTS", str(tmp_path))
     stats = Collection.open(demo_copy).stats()
     at = _page("collection").run()
     assert not at.exception
@@ -163,3 +164,29 @@ def test_collection_page_counts_and_reports_bad_imports(demo_copy: Path, tmp_pat
     assert at.error  # the failed input is reported
     assert any("broken.xml" in str(df.value.to_csv()) for df in at.dataframe)
     assert [e["source"] for e in Collection.open(demo_copy).ingest_errors()] == [str(bad / "broken.xml")]
+
+
+def test_folder_import_is_off_by_default_and_stays_under_its_roots(
+    demo_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from patimg.collection import Collection
+
+    monkeypatch.delenv("PATIMG_IMPORT_ROOTS", raising=False)
+    at = _page("collection").run()
+    assert not at.exception
+    assert any("Importing from folders on the server is off" in i.value for i in at.info)
+    assert at.button(key="import_from_folder").disabled
+
+    root = tmp_path / "imports"
+    (root / "scans").mkdir(parents=True)
+    monkeypatch.setenv("PATIMG_IMPORT_ROOTS", str(root))
+    before = Collection.open(demo_copy).stats()
+    for outside in ("/etc/passwd", "/etc/no-such-file", "../../etc", str(tmp_path)):
+        at = _page("collection").run()
+        at.text_input(key="import_folder").set_value(outside).run()
+        at.button(key="import_from_folder").click().run()
+        assert not at.exception
+        messages = [e.value for e in at.error]
+        assert messages == [f"{outside}: no file or folder of that name under the import folders (imports)"]
+    assert Collection.open(demo_copy).stats() == before
+    assert Collection.open(demo_copy).ingest_errors() == []
