@@ -16,6 +16,24 @@ from patimg.search import SearchFilters, SearchSettings, hits_to_rows
 from patimg.vocabulary import CHANNELS, FUSION_RULES
 
 GRID_COLUMNS = 4
+#: The widgets a search is made of: results are shown only while they hold the values the search was made with
+#: (a new upload, another figure, another fusion rule, or widgets reset by a visit to another page).
+SEARCH_WIDGETS = (
+    "query_source",
+    "query_patent",
+    "query_figure",
+    "query_page",
+    "query_text",
+    "channel",
+    "fusion",
+    "visual_weight",
+    "k",
+    "office",
+    "date_from",
+    "date_to",
+    "class_prefix",
+    "exclude_own",
+)
 
 st.title("Search figures")
 path = collection_or_stop()
@@ -92,7 +110,19 @@ with options_col:
         class_prefix = st.text_input("IPC/CPC class starts with (e.g. F04D)", key="class_prefix")
         exclude_own = st.checkbox("Exclude the query's own patent", value=True, key="exclude_own")
 
-if st.button("Search", type="primary", key="search_button"):
+
+def _query_signature() -> tuple:
+    """What the current widgets and upload ask; a search is shown only under the signature it was made with."""
+    import hashlib
+
+    upload = st.session_state.get("query_upload")
+    digest = hashlib.sha256(upload[1]).hexdigest() if upload and source == "Upload a drawing" else None
+    values = tuple((key, st.session_state.get(key)) for key in SEARCH_WIDGETS)
+    return values, digest
+
+
+nothing_to_search = query_image is None and query_figure is None and not query_text.strip()
+if st.button("Search", type="primary", key="search_button", disabled=nothing_to_search):
     settings = SearchSettings(
         channel=channel,
         fusion=fusion,
@@ -122,8 +152,13 @@ if st.button("Search", type="primary", key="search_button"):
             "image": query_image,
             "figure_id": query_figure if query_image is None else None,
             "text": query_text,
+            "signature": _query_signature(),
         }
         st.session_state.pop("opened_hit", None)
+if nothing_to_search:
+    st.caption(
+        "Upload a readable drawing or pick a figure of the collection (or type some text), then press Search."
+    )
 
 
 def _scores_line(hit) -> str:
@@ -143,6 +178,11 @@ def _signs(figure_id: str, patent_id: str, *, key: str) -> str | None:
 
 
 state = st.session_state.get("search")
+if state and state["signature"] != _query_signature():
+    st.info("The query or its settings changed since the results below were found: press Search.")
+    st.session_state.pop("search")
+    st.session_state.pop("opened_hit", None)
+    state = None
 if state:
     result = state["result"]
     for note in result.notes:
@@ -151,7 +191,7 @@ if state:
     st.markdown(
         "**Reference signs read on the query:** " + (md_escape(", ".join(signs)) if signs else "none")
     )
-    if not result.hits:
+    if not result.hits and result.channels_used:
         st.warning("No figure matched (check the filters).")
     patents = collection.patents().set_index("patent_id")
     titles = patents["title"].to_dict()

@@ -190,3 +190,25 @@ def test_folder_import_is_off_by_default_and_stays_under_its_roots(
         assert messages == [f"{outside}: no file or folder of that name under the import folders (imports)"]
     assert Collection.open(demo_copy).stats() == before
     assert Collection.open(demo_copy).ingest_errors() == []
+
+
+def test_results_never_stay_under_another_query(with_collection: Path) -> None:
+    at = _page("search").run()
+    at.radio(key="query_source").set_value("A figure of the collection").run()
+    at.button(key="search_button").click().run()
+    assert at.session_state["search"]["result"].hits
+    assert any(s.value.endswith("results") for s in at.subheader)
+
+    at.selectbox(key="fusion").set_value("max").run()  # another rule: the old list must go
+    assert not at.exception
+    assert "search" not in at.session_state
+    assert any("changed since the results" in i.value for i in at.info)
+    assert not any(s.value.endswith("results") for s in at.subheader)
+
+    at.radio(key="query_source").set_value("Upload a drawing").run()
+    at.session_state["query_upload"] = ("scan.png", b"not an image")
+    at.run()
+    assert not at.exception
+    assert at.button(key="search_button").disabled  # nothing readable to search with
+    assert not any("give an image, a figure id" in e.value for e in at.error)  # no CLI wording
+    assert any("scan.png" in e.value for e in at.error)
