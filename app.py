@@ -24,8 +24,9 @@ PAGES = [
     ("evaluate.py", "Evaluate", ":material/leaderboard:"),
 ]
 
+# A local icon: a material icon as favicon would be fetched from Google's font server, and the app is offline.
 st.set_page_config(
-    page_title="PatImg — patent figure search", page_icon=":material/image_search:", layout="wide"
+    page_title="PatImg — patent figure search", page_icon=str(HERE / "assets" / "favicon.png"), layout="wide"
 )
 
 pages = [

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from pages.common import (
     collection_or_stop,
@@ -49,8 +48,8 @@ GRADE_BADGES = {
     None: ":gray-badge[not judged yet]",
 }
 
-# Maps the keys r/n/s to clicks on the buttons above (Streamlit has no key bindings). It runs in an
-# iframe, so it reaches the page through window.parent; the listener is installed once per browser tab
+# Maps the keys r/n/s to clicks on the buttons above (Streamlit has no key bindings). window.parent is the page
+# itself (or the page around an iframe); the listener is installed once per browser tab
 # and looks the buttons up at key time, and ignores keys typed into text fields.
 KEYBOARD_SCRIPT = """
 <script>
@@ -260,7 +259,8 @@ if view == "One at a time":
         st.button("◀ Previous", key="judge_previous", on_click=_move, args=(current, -1))
         st.button("Next ▶", key="judge_next", on_click=_move, args=(current, 1))
         st.caption("Keys: r relevant · n not relevant · s skip")
-    components.html(KEYBOARD_SCRIPT, height=0)
+    # Our own script (no document text in it); st.html runs it in the page itself.
+    st.html(KEYBOARD_SCRIPT, unsafe_allow_javascript=True)
 
     left, right = st.columns(2)
     with left:

@@ -82,3 +82,20 @@ def wait_until_idle(page, *, timeout_ms: float | None = None) -> None:
     is drawn again, so browser tests wait for this before they type.
     """
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout_ms)
+
+
+def watch_external_requests(page) -> list[str]:
+    """Start recording the URLs ``page`` asks for outside this machine; an offline app asks for none."""
+    import urllib.parse
+
+    seen: list[str] = []
+
+    def record(request) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:", "chrome")):
+            return
+        if (urllib.parse.urlsplit(url).hostname or "") not in ("127.0.0.1", "localhost", "::1"):
+            seen.append(url)
+
+    page.on("request", record)
+    return seen

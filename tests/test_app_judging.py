@@ -207,7 +207,14 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(demo_copy: Path) -> N
 @pytest.mark.browser
 def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> None:
     """The r/n/s keys click the buttons (the script reaches the page through ``window.parent``)."""
-    from tests.appserver import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve_app, wait_until_idle
+    from tests.appserver import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        require_chromium,
+        serve_app,
+        wait_until_idle,
+        watch_external_requests,
+    )
 
     require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -215,6 +222,7 @@ def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> 
         with sync_api.sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+            external = watch_external_requests(page)
             page.set_default_timeout(TIMEOUT * 1000)
             page.goto(url)
             page.get_by_role("link", name="Evaluate").first.click()
@@ -244,6 +252,7 @@ def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> 
             page.wait_for_timeout(1500)  # let the per-query chart draw before the screenshot
             page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
             assert not page.get_by_text("Traceback").count()
+            assert external == [], "an offline app asks for nothing outside this machine"
             chromium.close()
     grades = sorted(j.grade for j in _store(demo_copy).judgments())
     assert grades == [0, 1]

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, require_chromium, serve_app, wait_until_idle
+from tests.appserver import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    require_chromium,
+    serve_app,
+    wait_until_idle,
+    watch_external_requests,
+)
 from tests.realdata import shared_data_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -59,6 +67,7 @@ def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
     design = sorted(shared_data_path("patents", "us-design").glob("*/*-D00001.TIF"))
     assert design, "no us-design drawing sheet in the shared data"
     page = browser.new_page(viewport={"width": 1500, "height": 2000})
+    external = watch_external_requests(page)
     page.set_default_timeout(WAIT_MS)
     page.goto(app_url)
     page.get_by_text("Search figures").first.wait_for()
@@ -104,3 +113,4 @@ def test_drop_a_real_drawing_search_open_browse(app_url: str, browser) -> None:
     page.get_by_text("Import publications").first.wait_for()
     _shot(page, "collection")
     assert not page.get_by_text("Traceback").count()
+    assert external == [], "an offline app asks for nothing outside this machine"
