@@ -322,6 +322,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from patimg.search import MAX_K
+
     parser = argparse.ArgumentParser(prog="patimg", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -391,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="fused", choices=CHANNELS)
     p.add_argument("--fusion", default="avg", choices=FUSION_RULES)
     p.add_argument("--weights", help="channel weights for --fusion weighted, e.g. visual=0.6,text=0.4")
-    p.add_argument("-k", type=int, default=50, help="number of results")
+    p.add_argument("-k", type=int, default=50, help=f"number of results (1 to {MAX_K})")
     p.add_argument("--office", help="only this office (US, EP)")
     p.add_argument("--date-from", help="only publications on or after YYYY-MM-DD")
     p.add_argument("--date-to", help="only publications on or before YYYY-MM-DD")
