@@ -250,6 +250,27 @@ def _run_query(searcher, query: str, settings, text: str | None = None):
     return searcher.search(figure_id=query, text=text, settings=settings, user=user)
 
 
+def _read_queries(path: Path) -> list[str]:
+    """The query lines of a ``--queries`` file (blank lines and ``#`` comments left out).
+
+    Raises:
+        BadInputError: The file cannot be read or is not UTF-8 text (a binary file handed over by mistake).
+    """
+    from patimg.errors import BadInputError
+
+    what = "a --queries file is UTF-8 text, one image path or figure id per line"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInputError(str(path), f"not text: byte {error.start} is not UTF-8 ({what})") from None
+    except OSError as error:
+        raise BadInputError(str(path), f"cannot read file ({error.strerror or error})") from None
+    if "\x00" in text:
+        raise BadInputError(str(path), f"not text: it holds NUL bytes ({what})")
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from patimg.figures import load_drawing
     from patimg.search import Searcher, hits_to_json
@@ -257,8 +278,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     searcher = Searcher(args.collection, ocr=args.ocr)
     settings = _search_settings(args)
     if args.queries:
-        lines = [line.strip() for line in Path(args.queries).read_text(encoding="utf-8").splitlines()]
-        for query in (q for q in lines if q and not q.startswith("#")):
+        for query in _read_queries(args.queries):
             try:
                 result = _run_query(searcher, query, settings, text=args.text)
                 record = {"query": query, "hits": hits_to_json(result.hits)}
