@@ -250,6 +250,27 @@ def _run_query(searcher, query: str, settings, text: str | None = None):
     return searcher.search(figure_id=query, text=text, settings=settings, user=user)
 
 
+def _read_queries(path: Path) -> list[str]:
+    """The query lines of a ``--queries`` file (blank lines and ``#`` comments left out).
+
+    Raises:
+        BadInputError: The file cannot be read or is not UTF-8 text (a binary file handed over by mistake).
+    """
+    from patimg.errors import BadInputError
+
+    what = "a --queries file is UTF-8 text, one image path or figure id per line"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInputError(str(path), f"not text: byte {error.start} is not UTF-8 ({what})") from None
+    except OSError as error:
+        raise BadInputError(str(path), f"cannot read file ({error.strerror or error})") from None
+    if "\x00" in text:
+        raise BadInputError(str(path), f"not text: it holds NUL bytes ({what})")
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from patimg.figures import load_drawing
     from patimg.search import Searcher, hits_to_json
@@ -257,8 +278,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     searcher = Searcher(args.collection, ocr=args.ocr)
     settings = _search_settings(args)
     if args.queries:
-        lines = [line.strip() for line in Path(args.queries).read_text(encoding="utf-8").splitlines()]
-        for query in (q for q in lines if q and not q.startswith("#")):
+        for query in _read_queries(args.queries):
             try:
                 result = _run_query(searcher, query, settings, text=args.text)
                 record = {"query": query, "hits": hits_to_json(result.hits)}
@@ -322,6 +342,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from patimg.search import MAX_K
+
     parser = argparse.ArgumentParser(prog="patimg", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -391,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="fused", choices=CHANNELS)
     p.add_argument("--fusion", default="avg", choices=FUSION_RULES)
     p.add_argument("--weights", help="channel weights for --fusion weighted, e.g. visual=0.6,text=0.4")
-    p.add_argument("-k", type=int, default=50, help="number of results")
+    p.add_argument("-k", type=int, default=50, help=f"number of results (1 to {MAX_K})")
     p.add_argument("--office", help="only this office (US, EP)")
     p.add_argument("--date-from", help="only publications on or after YYYY-MM-DD")
     p.add_argument("--date-to", help="only publications on or before YYYY-MM-DD")

@@ -1,7 +1,9 @@
 """File helpers shared by every stage: content hashes and atomic writes.
 
 Atomic writes go through a temporary file in the same folder renamed into place, so a reader (or a crash)
-never sees a half-written index, table or qrels file.
+never sees a half-written index, table or qrels file. The temporary file is created as any new file is, mode
+0666 less the process umask (0644 under umask 022), so a collection built by one user can be served by another;
+``tempfile.mkstemp`` would make every index, vector and ``collection.json`` file 0600.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,14 +35,29 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _new_temporary_file(path)
     try:
         write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_temporary_file(path: Path) -> str:
+    """Create an empty, uniquely named file beside ``path`` and return its name.
+
+    Unlike ``tempfile.mkstemp`` (always 0600) it is created with mode 0666, which the kernel reduces by the
+    process umask: the final file gets the permissions any new file of this process would get.
+    """
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return str(tmp)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

@@ -51,6 +51,11 @@ class SearchFilters:
     exclude_patent: bool | str = False
 
 
+#: Most results one search may ask for. Far past any list an examiner reads or a judged pool needs (50), and it
+#: bounds what a search allocates: FAISS keeps k ids and scores per channel, so ``-k 2000000000`` once took 23 GB.
+MAX_K = 10_000
+
+
 @dataclass(frozen=True)
 class SearchSettings:
     """How to search: what the CLI's options, the Search page's widgets and the audit log all describe.
@@ -58,7 +63,7 @@ class SearchSettings:
     Attributes:
         channel: ``"visual"``, ``"text"`` or ``"fused"``.
         fusion: ``"avg"``, ``"max"`` (the paper's), ``"rrf"`` or ``"weighted"``.
-        k: Number of results.
+        k: Number of results, 1 to :data:`MAX_K`.
         filters: Office, dates, class prefix, excluding the query's patent.
         weights: Channel weights for ``"weighted"`` fusion (``{"visual": 0.6, "text": 0.4}``).
         method: The evaluated method these settings are (``"fused-max"``), when searched as one.
@@ -76,8 +81,8 @@ class SearchSettings:
             raise BadInputError("channel", f"{self.channel!r} is not one of {', '.join(CHANNELS)}")
         if self.fusion not in FUSION_RULES:
             raise BadInputError("fusion", f"{self.fusion!r} is not one of {', '.join(FUSION_RULES)}")
-        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
-            raise BadInputError("k", f"must be a positive whole number, got {self.k!r}")
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
+            raise BadInputError("k", f"must be a whole number from 1 to {MAX_K}, got {self.k!r}")
 
     @classmethod
     def of_method(cls, method: Method, *, k: int = 50) -> SearchSettings:

@@ -6,11 +6,13 @@ Patent XML declares a DTD the parser must never fetch, and USPTO files use chara
 
 1. the input is size-checked and decoded per its XML declaration;
 2. the ``<!DOCTYPE ...>`` block is cut out. Its internal subset may declare only unparsed image entities
-   (``<!ENTITY name SYSTEM "file" NDATA TIF>``, kept as a name -> file map) and short plain-text
-   entities; any other entity declaration (external text entities = XXE, parameter entities, entities
-   that reference other entities = expansion bombs) is refused with BadInputError;
-3. named entity references are replaced by their characters (HTML5 / ISO tables) or the declared plain
-   text; unknown names become U+FFFD so a document never fails on an undeclared character entity;
+   (``<!ENTITY name SYSTEM "file" NDATA TIF>``, kept as a name -> file map); any other entity declaration
+   is refused with BadInputError: external text entities (XXE), parameter entities, and internal text
+   entities. Patent XML never declares the latter, and expanding them is what entity bombs are made of:
+   nested ones grow exponentially (billion laughs) and even one long entity used many times grows
+   quadratically (a 0.6 MB file with a 10,000-character entity used 200,000 times became 2 GB of text);
+3. named entity references are replaced by their characters (HTML5 / ISO tables); unknown names become
+   U+FFFD so a document never fails on an undeclared character entity;
 4. what remains has no DTD at all and is parsed by lxml with entity resolution, DTD loading and the
    network off and ``huge_tree`` off, as a second line of defence.
 """
@@ -28,10 +30,6 @@ from patimg.errors import BadInputError
 
 #: Largest XML accepted (bytes). Real grants with sequence listings reach ~100 MB; the biggest here is 2 MB.
 MAX_XML_BYTES = 256 * 1024 * 1024
-#: Longest text an internal (plain-text) entity declaration may carry.
-MAX_INTERNAL_ENTITY_CHARS = 10_000
-#: Most internal entity declarations accepted in one document.
-MAX_INTERNAL_ENTITIES = 10_000
 
 log = logging.getLogger(__name__)
 _NEXT_DOCUMENT = re.compile(r"<\?xml\s+version")
@@ -56,7 +54,6 @@ _ENTITY_DECL = re.compile(r"<!ENTITY\s+(%\s+)?([^\s]+)\s+(.*?)>", re.S)
 _NDATA_DECL = re.compile(
     r"""^(?:SYSTEM\s+["']([^"']*)["']|PUBLIC\s+["'][^"']*["']\s+["']([^"']*)["'])\s+NDATA\s+\S+\s*$""", re.S
 )
-_TEXT_DECL = re.compile(r"""^(?:"([^"]*)"|'([^']*)')\s*$""", re.S)
 
 
 @dataclass(frozen=True)
@@ -145,10 +142,9 @@ def _find_doctype(source: str, text: str) -> tuple[int, int, str]:
     raise BadInputError(source, "malformed XML: unterminated <!DOCTYPE> declaration")
 
 
-def _read_subset(source: str, subset: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Split the internal subset's entity declarations into image entities and plain-text entities."""
+def _read_subset(source: str, subset: str) -> dict[str, str]:
+    """The internal subset's unparsed image entities, name to file; any other entity declaration is refused."""
     unparsed: dict[str, str] = {}
-    plain: dict[str, str] = {}
     for match in _ENTITY_DECL.finditer(subset):
         is_parameter, name, body = match.group(1), match.group(2), match.group(3).strip()
         if is_parameter:
@@ -163,30 +159,19 @@ def _read_subset(source: str, subset: str) -> tuple[dict[str, str], dict[str, st
             raise BadInputError(
                 source, f"refused: external entity &{name}; (external entities are never resolved)"
             )
-        text = _TEXT_DECL.match(body)
-        if not text:
-            raise BadInputError(source, f"malformed entity declaration for &{name};")
-        value = text.group(1) if text.group(1) is not None else text.group(2)
-        if "&" in value or "%" in value or "<" in value:
-            raise BadInputError(
-                source,
-                f"refused: entity &{name}; refers to other entities or markup (entity expansion bomb?)",
-            )
-        if len(value) > MAX_INTERNAL_ENTITY_CHARS:
-            raise BadInputError(source, f"refused: entity &{name}; is {len(value)} characters long")
-        plain[name] = value
-        if len(plain) > MAX_INTERNAL_ENTITIES:
-            raise BadInputError(source, f"refused: more than {MAX_INTERNAL_ENTITIES} entity declarations")
-    return unparsed, plain
+        raise BadInputError(
+            source,
+            f"refused: its DTD declares the internal entity &{name}; (patent XML declares none; "
+            "entity expansion is never done, so that no document can blow up in memory)",
+        )
+    return unparsed
 
 
-def _replace_entities(text: str, plain: dict[str, str]) -> str:
+def _replace_entities(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in _XML_PREDEFINED:
             return match.group(0)
-        if name in plain:
-            return _escape(plain[name])
         char = html.entities.html5.get(name + ";") or _ISO_GREEK.get(name)
         return _escape(char) if char else "\ufffd"
 
@@ -261,16 +246,15 @@ def read_safe_xml(source: str | Path, *, data: bytes | None = None) -> SafeXml:
         raise BadInputError(name, "not XML: does not start with a tag")
     start, end, subset = _find_doctype(name, text)
     unparsed: dict[str, str] = {}
-    plain: dict[str, str] = {}
     if start >= 0:
-        unparsed, plain = _read_subset(name, subset)
+        unparsed = _read_subset(name, subset)
         text = text[:start] + text[end:]
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
     # USPTO bulk files concatenate documents, each with its own XML declaration: read the first one.
     following = _NEXT_DOCUMENT.search(text)
     if following:
         text = text[: following.start()]
-    text = _replace_entities(text, plain)
+    text = _replace_entities(text)
     text = _BARE_AMPERSAND.sub("&amp;", text)
     parser = etree.XMLParser(
         resolve_entities=False,

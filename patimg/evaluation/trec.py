@@ -13,6 +13,10 @@ from patimg.fileio import atomic_write_text
 Qrels = dict[str, dict[str, int]]
 """Query id -> document id -> relevance grade (0 not relevant, >= 1 relevant)."""
 
+#: Grades a qrels file may hold. TREC uses -1 (junk) to 4 or so; a grade past these is a typo or an attack,
+#: and past 2**63 it ends in an OverflowError, while 2**32 silently wrapped round to "not relevant".
+MIN_GRADE, MAX_GRADE = -1, 100
+
 Run = dict[str, list[tuple[str, float]]]
 """Query id -> ranked ``(document id, score)`` pairs, best first."""
 
@@ -50,8 +54,8 @@ def read_qrels(path: str | Path) -> Qrels:
     """Read a TREC qrels file (``qid iteration docno grade`` per line; blank lines skipped).
 
     Raises:
-        BadInputError: Unreadable file, or a line (named by number) that is malformed or contradicts
-            an earlier line.
+        BadInputError: Unreadable file, or a line (named by number) that is malformed, has a grade
+            outside :data:`MIN_GRADE`..:data:`MAX_GRADE`, or contradicts an earlier line.
     """
     path = Path(path)
     qrels: Qrels = {}
@@ -68,6 +72,11 @@ def read_qrels(path: str | Path) -> Qrels:
             grade = int(grade_text)
         except ValueError:
             raise BadInputError(where, f"relevance grade {grade_text!r} is not an integer") from None
+        if not MIN_GRADE <= grade <= MAX_GRADE:
+            raise BadInputError(
+                where,
+                f"relevance grade {grade_text} is outside {MIN_GRADE}..{MAX_GRADE} (0 not relevant, 1 relevant)",
+            )
         previous = qrels.setdefault(qid, {}).get(doc)
         if previous is not None and previous != grade:
             first = seen_at[(qid, doc)]

@@ -1,8 +1,11 @@
 """Safe loading of drawing images (PNG, JPEG, TIFF incl. CCITT G4 and multi-page) as 8-bit grayscale.
 
 Every failure is a :class:`~patimg.errors.BadInputError` naming the input: a missing or empty file, bytes
-that are no image, a corrupt or truncated image, and an image whose pixel count is over ``max_pixels``
-(checked from the header, before any pixel is decoded, so a decompression bomb costs nothing).
+that are no image, a corrupt or truncated image, an image whose pixel count is over ``max_pixels``, and an
+image of a shape no drawing has: a side longer than :data:`MAX_DRAWING_SIDE` or sides more unequal than
+:data:`MAX_ASPECT_RATIO` (a 60,000,000 x 1 px PNG is 58 KB and under the pixel limit, yet resampling it to a
+working size needs gigabytes). Both are checked from the header, before any pixel is decoded, so a
+decompression bomb costs nothing.
 
 Working size rule: a legal image whose longer side exceeds ``max_side`` (default 4200 px, i.e. 14 inches
 at 300 dpi, more than any patent drawing sheet needs) is downscaled with Lanczos resampling so that its
@@ -25,6 +28,10 @@ from patimg.errors import BadInputError
 DEFAULT_MAX_PIXELS = 64_000_000
 #: Longer side past which an image is downscaled to a working size.
 DEFAULT_MAX_SIDE = 4200
+#: Longest side accepted (px): 100 inches at 300 dpi, or an A0 sheet at 600 dpi; real sheets here reach 5,327.
+MAX_DRAWING_SIDE = 30_000
+#: Most unequal sides accepted (longer / shorter): a long thin part cropped tight; real sheets here reach 7.6.
+MAX_ASPECT_RATIO = 50
 
 Source = str | Path | bytes
 
@@ -48,7 +55,8 @@ def load_drawing(
         The image, mode ``"L"`` (white paper 255, black ink 0), EXIF orientation applied.
 
     Raises:
-        BadInputError: Missing, empty, non-image, corrupt/truncated, or over ``max_pixels``.
+        BadInputError: Missing, empty, non-image, corrupt/truncated, over ``max_pixels``, or of a shape no
+            drawing has (see the module docs).
     """
     return _load(source, name=name, max_pixels=max_pixels, max_side=max_side, all_pages=False)[0]
 
@@ -88,7 +96,11 @@ def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, a
         try:
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as error:
-            raise BadInputError(label, f"image too large: {error}; limit is {max_pixels} pixels") from None
+            # Pillow's own limit (far above ours) stopped it before its size was known to us: quote ours only.
+            counted = re.search(r"\((\d+) pixels\)", str(error))
+            raise BadInputError(
+                label, _too_many_pixels(int(counted.group(1)) if counted else None, max_pixels)
+            ) from None
         except Image.UnidentifiedImageError:
             raise BadInputError(
                 label, "not an image: its content is none of the formats Pillow reads (PNG, JPEG, TIFF, ...)"
@@ -110,10 +122,9 @@ def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, a
                     raise BadInputError(label, f"image has no pixels ({width}x{height})")
                 if width * height > max_pixels:
                     raise BadInputError(
-                        label,
-                        f"image too large: {width}x{height} = {width * height} pixels, "
-                        f"over the limit of {max_pixels} pixels (possible decompression bomb)",
+                        label, _too_many_pixels(width * height, max_pixels, f"{width}x{height}")
                     )
+                _check_shape(label, width, height)
                 try:
                     image.load()
                     gray = _to_gray(image)
@@ -122,6 +133,27 @@ def _load(source: Source, *, name: str | None, max_pixels: int, max_side: int, a
                     raise BadInputError(label, f"corrupt or truncated image ({where}{error})") from None
                 pages.append(_working_size(gray, max_side))
     return pages
+
+
+def _too_many_pixels(pixels: int | None, max_pixels: int, size: str = "") -> str:
+    """The one message for an image over the pixel limit, quoting that limit only."""
+    count = f"{size} = {pixels} pixels, " if size else (f"{pixels} pixels, " if pixels else "")
+    return f"image too large: {count}over the limit of {max_pixels} pixels (possible decompression bomb)"
+
+
+def _check_shape(label: str, width: int, height: int) -> None:
+    """Refuse a shape no drawing has, before decoding: see :data:`MAX_DRAWING_SIDE` and :data:`MAX_ASPECT_RATIO`."""
+    longer, shorter = max(width, height), min(width, height)
+    if longer > MAX_DRAWING_SIDE:
+        raise BadInputError(
+            label, f"not a drawing: {width}x{height} px has a side over the limit of {MAX_DRAWING_SIDE} px"
+        )
+    if longer > MAX_ASPECT_RATIO * shorter:
+        raise BadInputError(
+            label,
+            f"not a drawing: {width}x{height} px has sides in the ratio {longer / shorter:.0f}:1, "
+            f"over the limit of {MAX_ASPECT_RATIO}:1",
+        )
 
 
 def _read_bytes(source: Source, label: str) -> bytes:
