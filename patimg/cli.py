@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from patimg.errors import PatImgError
-from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEX_KINDS, INDEXED_CHANNELS, OCR_BACKENDS
+from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEX_KINDS, INDEXED_CHANNELS, MAX_K, OCR_BACKENDS
 
 
 def _progress_bar():
@@ -342,7 +342,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from patimg.search import MAX_K
 
     parser = argparse.ArgumentParser(prog="patimg", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)

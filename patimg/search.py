@@ -28,7 +28,7 @@ from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
 from patimg.types import Hit, Label, SignLink
 from patimg.vectors import stored_vectors
-from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, Channel, FusionRule, Method
+from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, MAX_K, Channel, FusionRule, Method
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,6 @@ class SearchFilters:
     date_to: str | None = None
     class_prefix: str | None = None
     exclude_patent: bool | str = False
-
-
-#: Most results one search may ask for. Far past any list an examiner reads or a judged pool needs (50), and it
-#: bounds what a search allocates: FAISS keeps k ids and scores per channel, so ``-k 2000000000`` once took 23 GB.
-MAX_K = 10_000
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ Aggregate = Literal["max", "majority"]
 AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 
 
+#: Most results (``k``) one search may ask for. Far past any list an examiner reads or a judged pool needs (50), and it
+#: bounds what a search allocates: FAISS keeps k ids and scores per channel, so ``-k 2000000000`` once took 23 GB.
+MAX_K = 10_000
+
+
 class Progress(Protocol):
     """``progress(stage, done, total, item)``: ``done`` of ``total`` items of ``stage`` finished, ``item``
     the one being worked on (``""`` at the end). The CLI draws tqdm bars with it, the app progress bars."""
