@@ -1,7 +1,9 @@
 """``patimg`` command line: one subcommand per pipeline stage (``python -m patimg`` works the same).
 
 Errors the user can act on (a bad input, a missing model) print one line on stderr and exit with status 2;
-JSON goes to stdout only, so scripts can pipe it.
+JSON goes to stdout only, so scripts can pipe it. Messages go through :func:`printable`, so a file name
+holding control characters (``ESC[2J`` clears a terminal) is shown escaped, never acted on by the terminal.
+`patimg ingest` exits by :data:`INGEST_EXIT_STATUS`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from patimg.errors import PatImgError
 from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEX_KINDS, INDEXED_CHANNELS, MAX_K, OCR_BACKENDS
 
 
+def printable(text: object) -> str:
+    """``text`` safe to print on a terminal: control and other unprintable characters escaped (``\\x1b``).
+
+    File names may hold any character but ``/`` and NUL; printed raw, an escape sequence in one would move
+    the cursor, clear the screen or hide the rest of the line. Spaces and printable non-ASCII stay as they are.
+    """
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 def _progress_bar():
     """A ``progress(stage, done, total, item)`` callback drawing tqdm bars on stderr."""
     from tqdm import tqdm
@@ -30,7 +41,7 @@ def _progress_bar():
             bar = bars[stage] = tqdm(total=total, desc=stage, unit="item", file=sys.stderr, leave=True)
         bar.total = total
         bar.n = done
-        bar.set_postfix_str(Path(item).name[:40] if item else "")
+        bar.set_postfix_str(printable(Path(item).name[:40]) if item else "")
         bar.refresh()
         if done >= total:
             bar.close()
@@ -43,7 +54,20 @@ def _print_json(payload) -> None:
     sys.stdout.write("\n")
 
 
+#: The exit status of `patimg ingest` (README, "Command line"; shown by `patimg ingest --help`).
+INGEST_EXIT_STATUS = (
+    "exit status: 0 when every input was ingested or skipped as already ingested; "
+    "2 when inputs failed and none was ingested or already there; "
+    "3 when some inputs failed and others were ingested or already there"
+)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest, report each failed input by name on one line, and exit by :data:`INGEST_EXIT_STATUS`.
+
+    An input that brought a publication but some of whose drawings failed counts as failed too: a script
+    must see that something it gave was not taken in whole.
+    """
     from patimg.ingest import ingest
 
     report = ingest(
@@ -61,8 +85,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         for source, problem in report.errors:
-            print(f"  failed: {source}: {problem}", file=sys.stderr)
-    return 0 if not report.errors or report.added or report.skipped else 1
+            print(f"  failed: {printable(source)}: {printable(problem)}", file=sys.stderr)
+    if not report.errors:
+        return 0
+    return 3 if report.added or report.skipped else 2
 
 
 def cmd_read(args: argparse.Namespace) -> int:
@@ -366,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest publications (USPTO ZIP/XML+TIFF, EPO package, image folder) into a collection",
         cmd_ingest,
     )
+    p.epilog = INGEST_EXIT_STATUS
     p.add_argument("sources", nargs="+", type=Path, help="files or folders to ingest")
     p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
 
@@ -443,17 +470,46 @@ def _silence_library_progress_bars() -> None:
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 
+def _quiet_image_libraries() -> None:
+    """Keep libtiff and Pillow from writing their own lines on stderr.
+
+    A damaged TIFF makes libtiff print ``TIFFFillStrip: Read error on strip 0; ...`` straight to the
+    terminal (C code, past Python), beside PatImg's one line for that input, which already says what is wrong
+    (Pillow raises for the same fault). So libtiff's message handlers are switched off, and Pillow's Python
+    warnings ignored; the input's own message is what is printed.
+    """
+    import ctypes
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"PIL(\.|$)")
+    try:
+        import PIL._imaging  # noqa: F401 - loads the libtiff that Pillow uses
+
+        with open("/proc/self/maps", encoding="utf-8") as maps:  # address, perms, offset, dev, inode, path
+            mapped = {
+                fields[5].strip() for fields in (line.split(maxsplit=5) for line in maps) if len(fields) == 6
+            }
+        for path in (p for p in mapped if Path(p).name.startswith("libtiff")):
+            library = ctypes.CDLL(path)  # the copy already loaded, not a second one
+            for setter in (library.TIFFSetErrorHandler, library.TIFFSetWarningHandler):
+                setter.argtypes, setter.restype = [ctypes.c_void_p], ctypes.c_void_p
+                setter(None)
+    except (ImportError, OSError, AttributeError):  # no /proc, no libtiff: nothing to silence
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``patimg`` command."""
     args = build_parser().parse_args(argv)
     if getattr(args, "quiet", False):
         _silence_library_progress_bars()
+    _quiet_image_libraries()
     try:
         code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a reader that went away shows here, inside this try, not at exit
         return code
     except PatImgError as error:
-        print(f"patimg {args.command}: error: {error}", file=sys.stderr)
+        print(f"patimg {args.command}: error: {printable(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)

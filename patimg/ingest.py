@@ -11,15 +11,27 @@ replaced only when the new input brings drawings of its own, else they are kept 
 are linked again to the new sentences. A unit whose every drawing failed to load is a failure: nothing of it
 is stored (no patent, no figure image, no mark that it was ingested), so fixing the file and running again
 works.
+
+Nothing of an input stays on disk but what the collection stores: archives are unpacked under the
+collection's ``work/`` one at a time and deleted as soon as their publications are stored or have failed, and
+uploads written by :func:`ingest_uploads` are deleted after their import. Several processes may ingest into
+one collection at once: each publication unit is ingested under a lock of its own, so the same ZIP given to
+four processes is read once and the other three report it as skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import io
 import logging
+import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -363,47 +375,170 @@ def ingest(
     Returns:
         What was added, skipped and what failed (each failure names its input and the problem).
     """
-    from patimg.sources import find_publications
+    from patimg.sources import iter_publications
 
-    store = Collection.open_or_create(collection)
+    store = _open_or_create(Path(collection))
     store.require_writable("ingest into it")
     report = IngestReport()
-    units, problems = find_publications([Path(s) for s in sources], work_dir=store.path / "work")
-    for problem in problems:
-        _record(store, report, getattr(problem, "source", "?"), getattr(problem, "problem", str(problem)))
-    backend = None
-    total = len(units)
-    for done, unit in enumerate(units):
-        if progress:
-            progress("ingest", done, total, str(unit.source))
-        if store.has_source(unit.key):
-            report.skipped.append(str(unit.source))
+    work = store.path / "work"
+    _remove_abandoned_work(work)
+    reader = _LazyOcr(ocr)
+    done = found = 0
+    with _private_work_dir(work) as work_dir:
+        with contextlib.closing(iter_publications([Path(s) for s in sources], work_dir=work_dir)) as batches:
+            for units, problems in batches:
+                for problem in problems:
+                    _record(store, report, problem.source, problem.problem)
+                found += len(units)
+                for unit in units:
+                    if progress:
+                        progress("ingest", done, found, str(unit.source))
+                    done += 1
+                    with _file_lock(work / f"{unit.key}.lock"):
+                        _ingest_one(unit, store=store, report=report, reader=reader)
+    if progress:
+        progress("ingest", done, done, "")
+    return report
+
+
+class _LazyOcr:
+    """The OCR backend, built on first use (a run that only skips or reads text never loads it)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.backend = None
+
+    def get(self):
+        if self.backend is None:
+            from patimg.ocr import get_ocr
+
+            self.backend = get_ocr(self.name)
+        return self.backend
+
+
+def _ingest_one(unit, *, store: Collection, report: IngestReport, reader: _LazyOcr) -> None:
+    """Ingest one unit into ``report``: skipped when stored, else added or failed (never raises for input)."""
+    if store.has_source(unit.key):
+        report.skipped.append(str(unit.source))
+        return
+    try:
+        backend = reader.get() if unit.images else None
+        image_problems: list[str] = []
+        patent_id, n_figures = ingest_unit(unit, collection=store, ocr=backend, problems=image_problems)
+        for problem in image_problems:
+            _record(store, report, str(unit.source), problem)
+    except PatImgError as error:
+        source = error.source if isinstance(error, BadInputError) else str(unit.source)
+        problem = error.problem if isinstance(error, BadInputError) else str(error)
+        if source != str(unit.source):
+            problem = f"{Path(source).name}: {problem}"
+        _record(store, report, str(unit.source), problem)
+        return
+    except Exception as error:  # noqa: BLE001 - one bad publication must not stop the batch
+        log.exception("ingest of %s failed", unit.source)
+        _record(store, report, str(unit.source), f"unexpected {type(error).__name__}: {error}")
+        return
+    report.added.append(patent_id)
+    report.figures += n_figures
+
+
+#: A folder or lock under ``work/`` whose lock is free and that is older than this was left by a killed run.
+_ABANDONED_AFTER_S = 60
+
+
+@contextlib.contextmanager
+def _private_work_dir(work: Path) -> Iterator[Path]:
+    """A folder of this run's own under ``work/`` for unpacked archives, deleted when the run ends.
+
+    Its own, so that concurrent runs never unpack into (or delete) each other's folders; locked while in
+    use, so that a later run can tell a folder left by a killed process (lock free) from one in use.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # a file system without locks on folders: never seen as abandoned
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
+def _open_or_create(path: Path) -> Collection:
+    """Open the collection, creating it when absent; concurrent runs create it one at a time.
+
+    SQLite refuses (``database is locked``, without waiting) to switch a new database to WAL while another
+    connection has it open, so two runs creating one collection at once would fail.
+    """
+    if Collection.is_collection(path):
+        return Collection.open(path)
+    try:
+        (path / "work").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Collection.open_or_create(path)  # raises the message saying what is wrong with the path
+    with _file_lock(path / "work" / "create.lock"):
+        return Collection.open_or_create(path)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created), and delete the file when done.
+
+    Each publication unit is ingested holding ``work/<unit key>.lock``: concurrent ingests of the same unit
+    then run one after the other, and the later ones find it stored and skip it. The file is deleted by its
+    holder; a waiter that then gets the lock of the deleted file sees that the path is no longer that file
+    and locks again (the usual flock-and-unlink rule), so nothing is left and no two hold one path.
+    """
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            held, now = os.fstat(fd), os.stat(path)
+            if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _remove_abandoned_work(work: Path) -> None:
+    """Delete what killed ingest runs left under ``work/`` (their run folders and unit locks).
+
+    Only entries whose lock nobody holds (a lock dies with its process) and that are older than
+    :data:`_ABANDONED_AFTER_S` (a run that has just made its folder may not hold its lock yet) are deleted.
+    """
+    try:
+        entries = list(work.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith("run-") or entry.name.endswith(".lock")):
             continue
         try:
-            if backend is None and unit.images:
-                from patimg.ocr import get_ocr
-
-                backend = get_ocr(ocr)
-            image_problems: list[str] = []
-            patent_id, n_figures = ingest_unit(unit, collection=store, ocr=backend, problems=image_problems)
-            for problem in image_problems:
-                _record(store, report, str(unit.source), problem)
-        except PatImgError as error:
-            source = error.source if isinstance(error, BadInputError) else str(unit.source)
-            problem = error.problem if isinstance(error, BadInputError) else str(error)
-            if source != str(unit.source):
-                problem = f"{Path(source).name}: {problem}"
-            _record(store, report, str(unit.source), problem)
+            if time.time() - entry.lstat().st_mtime < _ABANDONED_AFTER_S:
+                continue
+            fd = os.open(entry, os.O_RDONLY)
+        except OSError:
             continue
-        except Exception as error:  # noqa: BLE001 - one bad publication must not stop the batch
-            log.exception("ingest of %s failed", unit.source)
-            _record(store, report, str(unit.source), f"unexpected {type(error).__name__}: {error}")
-            continue
-        report.added.append(patent_id)
-        report.figures += n_figures
-    if progress:
-        progress("ingest", total, total, "")
-    return report
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # in use
+        try:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:
@@ -473,17 +608,29 @@ def ingest_uploads(
     """Import uploaded files together (an XML with its TIFF sheets belongs together) and index what was added.
 
     The files are written under ``<collection>/uploads/<time>/`` with safe names (what the app's Collection page
-    does with a browser upload), then ingested as one folder.
+    does with a browser upload), ingested as one folder, and deleted again, whatever the outcome: they are
+    copies of the user's files, and the collection keeps its own figure images. The folder is new for each
+    call (``<time>-2`` when two imports start in the same second), so concurrent imports never share it.
 
     Args:
         files: ``(file name as uploaded, bytes)`` pairs.
         collection: Collection folder (created when absent).
         progress: Optional progress callback.
     """
-    import time
-
-    target = Path(collection) / "uploads" / time.strftime("%Y%m%d-%H%M%S")
-    target.mkdir(parents=True, exist_ok=True)
-    for name, data in files:
-        atomic_write_bytes(target / upload_file_name(name), data)
-    return ingest_and_index([target], collection=collection, progress=progress)
+    uploads = Path(collection) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target, attempt = uploads / stamp, 1
+    while True:
+        try:
+            target.mkdir()
+            break
+        except FileExistsError:
+            attempt += 1
+            target = uploads / f"{stamp}-{attempt}"
+    try:
+        for name, data in files:
+            atomic_write_bytes(target / upload_file_name(name), data)
+        return ingest_and_index([target], collection=collection, progress=progress)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)

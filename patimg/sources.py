@@ -13,7 +13,13 @@ images. :func:`find_publications` accepts, in any mix and nested in folders:
 
 ZIPs are unpacked with :func:`safe_extract_zip` under ``work_dir``. Problems with one input never
 stop the batch: :func:`find_publications` returns ``(units, errors)``, each error a
-:class:`~patimg.errors.BadInputError` naming the input and what is wrong with it.
+:class:`~patimg.errors.BadInputError` naming the input and what is wrong with it. A folder that cannot be
+listed, or a file that cannot be read, is such an error too, never silently skipped.
+
+Disk: one archive, with every ZIP nested in it, unpacks to at most :data:`MAX_EXTRACTED_BYTES` in all (the
+limit is not per nesting level, so ZIPs of ZIPs cannot multiply it). :func:`iter_publications` hands out
+the units one archive at a time and deletes what it unpacked as soon as the caller moves on, so ingesting a
+folder of many ZIPs never holds more than one archive's files on disk.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import re
 import shutil
 import stat
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -35,7 +41,9 @@ from patimg.fileio import file_sha256
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 #: Limits for ZIP extraction (zip bombs).
 MAX_ZIP_MEMBERS = 20_000
-MAX_ZIP_TOTAL_BYTES = 4 * 1024**3
+#: Most bytes one archive may unpack to, counting every ZIP nested in it (a USPTO weekly bulk ZIP is well
+#: under it; a ZIP of ZIPs of zeros is not).
+MAX_EXTRACTED_BYTES = 4 * 1024**3
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, checked for members over 10 MB
 #: How deep ZIPs inside extracted ZIPs are followed.
 MAX_ZIP_NESTING = 2
@@ -67,6 +75,31 @@ class PublicationUnit:
     source: str
 
 
+@dataclass
+class ExtractionBudget:
+    """Bytes one archive may still unpack to, shared by the ZIPs nested in it (see :data:`MAX_EXTRACTED_BYTES`).
+
+    Attributes:
+        limit: Most bytes in all.
+        used: Bytes unpacked so far.
+    """
+
+    limit: int
+    used: int = 0
+
+    def refusal(self) -> str:
+        """The one message for an archive over the limit."""
+        return f"refused: unpacks to more than {_size_text(self.limit)} in all, nested ZIPs included"
+
+
+def _size_text(n: int) -> str:
+    """``4294967296 bytes (4 GiB)``: exact, and readable."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n} bytes ({n / size:.3g} {unit})"
+    return f"{n} bytes"
+
+
 def _is_zip(path: Path) -> bool:
     if path.suffix.lower() == ".zip":
         return True
@@ -78,12 +111,17 @@ def _is_zip(path: Path) -> bool:
 
 
 def xml_root_tag(path: Path) -> str:
-    """Root element name of an XML file, read from its first 256 KiB; ``""`` when none is found."""
+    """Root element name of an XML file, read from its first 256 KiB; ``""`` when none is found or unreadable."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(256 * 1024)
+        return _root_tag(path)
     except OSError:
         return ""
+
+
+def _root_tag(path: Path) -> str:
+    """:func:`xml_root_tag`, raising ``OSError`` for a file that cannot be read (so it can be reported)."""
+    with open(path, "rb") as handle:
+        head = handle.read(256 * 1024)
     match = _ROOT_TAG.search(head)
     return match.group(1).decode("ascii", "replace") if match else ""
 
@@ -101,20 +139,23 @@ def safe_extract_zip(
     target_dir: str | Path,
     *,
     max_members: int = MAX_ZIP_MEMBERS,
-    max_total_bytes: int = MAX_ZIP_TOTAL_BYTES,
+    max_total_bytes: int | None = None,
+    budget: ExtractionBudget | None = None,
 ) -> list[Path]:
     """Extract a ZIP safely into ``target_dir``.
 
     Refuses members that would land outside the target (``../``, absolute paths, drive letters),
-    symbolic links, encrypted members, more than ``max_members`` members, more than ``max_total_bytes``
-    uncompressed (counted while decompressing, so lying headers do not help) and members compressed
+    symbolic links, encrypted members, more than ``max_members`` members, more bytes uncompressed than
+    the budget has left (counted while decompressing, so lying headers do not help) and members compressed
     more than ``MAX_ZIP_RATIO`` times (zip bombs). Nothing is left behind when it refuses.
 
     Args:
         zip_path: The archive.
         target_dir: Folder to extract into (created).
         max_members: Most members accepted.
-        max_total_bytes: Most bytes written in all.
+        max_total_bytes: Most bytes written, for this archive alone (default :data:`MAX_EXTRACTED_BYTES`).
+        budget: Shared with the archives this one is nested in or holds (their bytes count together);
+            the bytes written are added to it. Replaces ``max_total_bytes``.
 
     Returns:
         Paths of the extracted files, in archive order.
@@ -123,6 +164,8 @@ def safe_extract_zip(
         BadInputError: Naming the ZIP (and the bad member) when the archive is corrupt or refused.
     """
     zip_path = Path(zip_path)
+    if budget is None:
+        budget = ExtractionBudget(MAX_EXTRACTED_BYTES if max_total_bytes is None else max_total_bytes)
     target = Path(target_dir).resolve()
     name = str(zip_path)
     try:
@@ -152,8 +195,8 @@ def safe_extract_zip(
                     name, f"refused member {member!r}: compression ratio too high (zip bomb?)"
                 )
             declared += info.file_size
-            if declared > max_total_bytes:
-                raise BadInputError(name, f"refused: more than {max_total_bytes} bytes uncompressed")
+            if budget.used + declared > budget.limit:
+                raise BadInputError(name, budget.refusal())
             planned.append((info, destination))
         written = 0
         extracted: list[Path] = []
@@ -164,48 +207,67 @@ def safe_extract_zip(
                     destination.mkdir(parents=True, exist_ok=True)
                     continue
                 destination.parent.mkdir(parents=True, exist_ok=True)
+                extracted.append(destination)  # before writing: a half-written member is removed too
                 with archive.open(info) as source, open(destination, "wb") as sink:
                     member_bytes = 0
                     for block in iter(lambda source=source: source.read(1 << 20), b""):
                         member_bytes += len(block)
                         written += len(block)
-                        if member_bytes > info.file_size or written > max_total_bytes:
+                        if member_bytes > info.file_size or budget.used + written > budget.limit:
                             raise BadInputError(
                                 name, f"refused member {info.filename!r}: more data than declared"
                             )
                         sink.write(block)
-                extracted.append(destination)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-            raise BadInputError(name, f"corrupt ZIP member: {error}") from error
-        except BadInputError:
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, BadInputError) as error:
             for path in extracted:
                 path.unlink(missing_ok=True)
-            raise
+            if isinstance(error, BadInputError):
+                raise
+            raise BadInputError(name, f"corrupt ZIP member: {error}") from error
+    budget.used += written
     return extracted
 
 
 class _Finder:
-    """Walks inputs, collecting units and errors."""
+    """Walks inputs, collecting units and errors.
 
-    def __init__(self, work_dir: Path) -> None:
+    With ``defer_zips``, a ZIP that is not inside another ZIP is not opened but put on ``pending``, so the
+    caller can unpack, use and delete one archive at a time (:func:`iter_publications`).
+    """
+
+    def __init__(
+        self, work_dir: Path, *, seen_keys: set[str] | None = None, defer_zips: bool = False
+    ) -> None:
         self.work_dir = Path(work_dir)
         self.units: list[PublicationUnit] = []
         self.errors: list[BadInputError] = []
-        self.seen_keys: set[str] = set()
+        self.seen_keys: set[str] = set() if seen_keys is None else seen_keys
+        self.found = 0  # units found, duplicates included: "found nothing" must not count them as missing
+        self.defer_zips = defer_zips
+        self.pending: list[tuple[Path, str]] = []
+        self.extracted: list[Path] = []  # folders this finder unpacked into
+        self.budget = ExtractionBudget(MAX_EXTRACTED_BYTES)
 
     def add(self, unit: PublicationUnit) -> None:
+        self.found += 1
         if unit.key not in self.seen_keys:
             self.seen_keys.add(unit.key)
             self.units.append(unit)
 
-    def visit(self, path: Path, *, label: str, depth: int = 0) -> None:
+    def visit(self, path: Path, *, label: str, depth: int = 0, in_zip: bool = False) -> None:
         try:
             if not path.exists():
                 raise BadInputError(label, "no such file or folder")
             if path.is_dir():
+                before = (self.found, len(self.errors), len(self.pending))
                 self.visit_folder(path, label=label, depth=depth)
+                if (self.found, len(self.errors), len(self.pending)) == before:
+                    raise BadInputError(label, "folder holds no publication XML, no images and no ZIP")
             elif _is_zip(path):
-                self.visit_zip(path, label=label, depth=depth)
+                if self.defer_zips and not in_zip:
+                    self.pending.append((path, label))
+                else:
+                    self.visit_zip(path, label=label, depth=depth)
             elif path.suffix.lower() == ".xml":
                 self.visit_xml(path, label=label)
             elif path.suffix.lower() in IMAGE_SUFFIXES:
@@ -217,7 +279,7 @@ class _Finder:
         except BadInputError as error:
             self.errors.append(error)
         except OSError as error:
-            self.errors.append(BadInputError(label, f"cannot read: {error.strerror or error}"))
+            self.errors.append(_read_error(error, label))
 
     def visit_xml(self, path: Path, *, label: str) -> None:
         kind = _publication_kind(xml_root_tag(path))
@@ -232,6 +294,8 @@ class _Finder:
     def visit_zip(self, path: Path, *, label: str, depth: int) -> None:
         if depth > MAX_ZIP_NESTING:
             raise BadInputError(label, f"ZIP nested deeper than {MAX_ZIP_NESTING} levels")
+        if depth == 0:  # an archive not inside another: its own budget, shared with what it nests
+            self.budget = ExtractionBudget(MAX_EXTRACTED_BYTES)
         digest = file_sha256(path)[:16]
         target = self.work_dir / "unzipped" / f"{_safe_stem(path.name)}-{digest}"
         done_marker = target / ".patimg-extracted"
@@ -242,36 +306,70 @@ class _Finder:
             if partial.exists():
                 shutil.rmtree(partial)
             try:
-                safe_extract_zip(path, partial)
+                safe_extract_zip(path, partial, budget=self.budget)
             except BadInputError as error:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise BadInputError(label, error.problem) from error
             os.replace(partial, target)
             done_marker.touch()
-        before = len(self.units)
+        self.extracted.append(target)
+        before = self.found
         self.visit_folder(target, label=f"{label}!", depth=depth + 1, root=target)
-        if len(self.units) == before:
+        if self.found == before:
             self.errors.append(BadInputError(label, "ZIP holds no publication XML and no images"))
 
     def visit_folder(self, folder: Path, *, label: str, depth: int, root: Path | None = None) -> None:
-        """Every folder under ``folder``: publication XMLs with their drawings, else its images."""
-        for current, dirnames, filenames in os.walk(folder):
+        """Every folder under ``folder``: publication XMLs with their drawings, else its images.
+
+        A folder that cannot be listed and a file that cannot be read are errors naming them (``os.walk``
+        would skip them silently).
+        """
+
+        def unreadable(error: OSError) -> None:
+            where = Path(error.filename) if error.filename else folder
+            self.errors.append(_read_error(error, _label_for(label, where, folder, root), folder=True))
+
+        for current, dirnames, filenames in os.walk(folder, onerror=unreadable):
             dirnames.sort()
             here = Path(current)
             files = sorted(here / f for f in filenames if not f.startswith("."))
             where = _label_for(label, here, folder, root)
-            xmls = [(f, _publication_kind(xml_root_tag(f))) for f in files if f.suffix.lower() == ".xml"]
-            publications = [(f, k) for f, k in xmls if k]
+            publications = []
+            for f in (f for f in files if f.suffix.lower() == ".xml"):
+                try:
+                    kind = _publication_kind(_root_tag(f))
+                except OSError as error:
+                    self.errors.append(_read_error(error, _label_for(label, f, folder, root)))
+                    continue
+                if kind:
+                    publications.append((f, kind))
             images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
             for xml, kind in publications:
                 try:
                     self.add(_publication_unit(xml, kind, images, label=_label_for(label, xml, folder, root)))
                 except BadInputError as error:
                     self.errors.append(error)
+                except OSError as error:
+                    self.errors.append(_read_error(error, _label_for(label, xml, folder, root)))
             if not publications and images:
-                self.add(_images_unit(images, label=where))
+                try:
+                    self.add(_images_unit(images, label=where))
+                except OSError as error:
+                    self.errors.append(_read_error(error, where))
             for archive in (f for f in files if f.suffix.lower() == ".zip"):
-                self.visit(archive, label=_label_for(label, archive, folder, root), depth=depth)
+                self.visit(
+                    archive,
+                    label=_label_for(label, archive, folder, root),
+                    depth=depth,
+                    in_zip=root is not None,
+                )
+
+
+def _read_error(error: OSError, label: str, *, folder: bool = False) -> BadInputError:
+    """``label: cannot read folder: Permission denied (/data/x/locked)`` for an OS error on an input."""
+    what = "cannot read folder" if folder else "cannot read"
+    where = f" ({error.filename})" if error.filename and str(error.filename) != label else ""
+    return BadInputError(label, f"{what}: {error.strerror or error}{where}")
 
 
 def _label_for(label: str, path: Path, folder: Path, root: Path | None) -> str:
@@ -327,7 +425,8 @@ def find_publications(
     Args:
         paths: ZIPs, XML files, images, package folders or folders holding any of those.
         work_dir: Folder where ZIPs are extracted (``work_dir/unzipped/<zip name>-<sha>``); an
-            archive already extracted there is reused.
+            archive already extracted there is reused. What is extracted stays there: the caller
+            removes it (or use :func:`iter_publications`, which does).
 
     Returns:
         ``(units, errors)``: the units in input order without duplicates (same key), and one
@@ -338,3 +437,34 @@ def find_publications(
     for path in paths:
         finder.visit(Path(path), label=str(path))
     return finder.units, finder.errors
+
+
+def iter_publications(
+    paths: Sequence[str | Path], *, work_dir: Path
+) -> Iterator[tuple[list[PublicationUnit], list[BadInputError]]]:
+    """:func:`find_publications` one batch at a time, deleting each archive's files when it is used.
+
+    For each path, the first batch holds its plain files and folders; then each ZIP of it that is not
+    inside another ZIP (the path itself, or one found in its folders) is one batch, unpacked under
+    ``work_dir`` only when that batch is produced, and deleted when the caller asks for the next batch or
+    closes the iterator (``contextlib.closing``), failed or not. So disk use is bounded by one archive
+    (:data:`MAX_EXTRACTED_BYTES`), however many ZIPs a folder holds. Units are not repeated across batches.
+
+    Yields:
+        ``(units, errors)`` as :func:`find_publications` returns them, for one batch; the units' files
+        exist until the next batch is asked for.
+    """
+    seen: set[str] = set()
+    for path in paths:
+        finder = _Finder(Path(work_dir), seen_keys=seen, defer_zips=True)
+        finder.visit(Path(path), label=str(path))
+        if finder.units or finder.errors:
+            yield finder.units, finder.errors
+        for archive, label in finder.pending:
+            unpacker = _Finder(Path(work_dir), seen_keys=seen)
+            try:
+                unpacker.visit(archive, label=label)
+                yield unpacker.units, unpacker.errors
+            finally:
+                for folder in unpacker.extracted:
+                    shutil.rmtree(folder, ignore_errors=True)

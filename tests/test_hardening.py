@@ -141,7 +141,7 @@ def test_new_drawings_that_all_fail_keep_the_stored_figures(tmp_path, capsys):
         (good / "US01234567-20200102-D00001.png").read_bytes()[:300]
     )
     code, report, _ = ingest(capsys, collection, bad)
-    assert code == 1 and not report["added"]
+    assert code == 2 and not report["added"]
     assert "US01234567-20200102-D00001.png" in report["errors"][0]["problem"]
     assert patents(capsys, collection) == before
     assert figures(capsys, collection) == stored and figure_files(collection) == images
@@ -253,7 +253,7 @@ def test_a_failed_image_as_the_only_source_leaves_nothing(tmp_path, capsys, name
     BAD_INPUTS[name](bad)
     for attempt in range(2):  # a second run fails the same way: nothing was marked as ingested
         code, report, _ = ingest(capsys, collection, bad)
-        assert code == 1, attempt
+        assert code == 2, attempt
         assert not report["added"] and not report["skipped"] and report["figures"] == 0
         [error] = report["errors"]
         assert error["source"] == str(bad) and name in error["problem"]
@@ -269,7 +269,7 @@ def test_a_folder_whose_every_image_failed_leaves_nothing_and_can_be_fixed(tmp_p
     _empty(scans / "empty.png")
     _pdf(scans / "document.tif")
     code, report, err = ingest(capsys, collection, scans)
-    assert code == 1 and not report["added"]
+    assert code == 2 and not report["added"]
     assert [e["source"] for e in report["errors"]] == [str(scans)]
     assert "empty.png" in report["errors"][0]["problem"] and "document.tif" in report["errors"][0]["problem"]
     assert patents(capsys, collection) == [] and figure_files(collection) == {}
@@ -289,7 +289,7 @@ def test_a_publication_whose_every_drawing_failed_is_not_stored(tmp_path, capsys
     )
     _truncated_tiff(package / "US01234567-D00001.TIF")
     code, report, _ = ingest(capsys, tmp_path / "c", package)
-    assert code == 1 and not report["added"]
+    assert code == 2 and not report["added"]
     assert "US01234567-D00001.TIF" in report["errors"][0]["problem"]
     assert patents(capsys, tmp_path / "c") == [] and figure_files(tmp_path / "c") == {}
 
@@ -302,7 +302,7 @@ def test_a_failure_while_storing_leaves_no_figure_image(tmp_path, capsys, monkey
     scans = tmp_path / "scans"
     draw(scans / "one.png")
     code, report, _ = ingest(capsys, tmp_path / "c", scans)
-    assert code == 1 and "disk gone" in report["errors"][0]["problem"]
+    assert code == 2 and "disk gone" in report["errors"][0]["problem"]
     monkeypatch.undo()
     assert patents(capsys, tmp_path / "c") == [] and figure_files(tmp_path / "c") == {}
 
