@@ -221,19 +221,6 @@ def test_unreadable_source_folder_is_a_failure_by_name(tmp_path, capsys, monkeyp
     assert leftovers(collection) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 folder; the test above simulates it")
-def test_chmod_000_folder_is_a_failure_by_name(tmp_path, capsys):
-    locked = tmp_path / "locked"
-    drawing(locked / "fig.png")
-    locked.chmod(0)
-    try:
-        code, report, _ = ingest(capsys, tmp_path / "c", locked)
-    finally:
-        locked.chmod(0o755)
-    assert code == 2 and report["errors"][0]["source"] == str(locked)
-    assert "cannot read folder" in report["errors"][0]["problem"]
-
-
 # ---- item 14: exit status, library noise, control characters ------------------------------------------------
 
 
