@@ -15,7 +15,7 @@ from pages.common import (
 )
 from pages.components import md_escape
 from patimg.collection import Collection
-from patimg.ingest import IMPORT_ROOTS_ENV, allowed_import_path, import_roots, ingest_and_index
+from patimg.imports import IMPORT_ROOTS_ENV, allowed_import_path, import_roots, ingest_and_index
 
 st.title("Collection")
 
@@ -133,7 +133,7 @@ with upload_tab:
         type=["zip", "xml", "tif", "tiff", "png", "jpg", "jpeg"],
     )
     if st.button("Import uploaded files", disabled=not uploads, key="import_uploads"):
-        from patimg.ingest import ingest_uploads
+        from patimg.imports import ingest_uploads
 
         with reporting_errors():
             files = [(upload.name, upload.getvalue()) for upload in uploads]

@@ -129,10 +129,20 @@ class Collection:
 
     @classmethod
     def open_or_create(cls, path: str | Path) -> Collection:
-        """Open ``path`` if it is a collection, else create one there."""
+        """Open ``path`` if it is a collection, else create one there; concurrent processes create it one at a
+        time (SQLite refuses, without waiting, to switch a new database to WAL while another connection has it
+        open, so two ingests creating one collection at once would fail)."""
+        from patimg.workspace import file_lock
+
+        path = Path(path)
         if cls.is_collection(path):
             return cls.open(path)
-        return cls.create(path)
+        try:
+            (path / "work").mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return cls.create(path)  # raises the message saying what is wrong with the path
+        with file_lock(path / "work" / "create.lock"):
+            return cls.open(path) if cls.is_collection(path) else cls.create(path)
 
     @staticmethod
     def is_collection(path: str | Path) -> bool:

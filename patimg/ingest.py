@@ -14,7 +14,7 @@ works.
 
 Nothing of an input stays on disk but what the collection stores: archives are unpacked under the
 collection's ``work/`` one at a time and deleted as soon as their publications are stored or have failed, and
-uploads written by :func:`ingest_uploads` are deleted after their import. Several processes may ingest into
+uploads written by :func:`patimg.imports.ingest_uploads` are deleted after their import. Several processes may ingest into
 one collection at once: each publication unit is ingested under a lock of its own, so the same ZIP given to
 four processes is read once and the other three report it as skipped.
 """
@@ -22,16 +22,11 @@ four processes is read once and the other three report it as skipped.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import logging
-import os
 import re
-import shutil
-import tempfile
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +35,7 @@ from patimg.errors import BadInputError, PatImgError
 from patimg.fileio import atomic_write_bytes
 from patimg.types import DrawingRef, Figure, Label, ParsedDocument, Patent, SignLink
 from patimg.vocabulary import Progress
+from patimg.workspace import file_lock, private_work_dir, remove_abandoned_work
 
 log = logging.getLogger(__name__)
 
@@ -377,14 +373,14 @@ def ingest(
     """
     from patimg.sources import iter_publications
 
-    store = _open_or_create(Path(collection))
+    store = Collection.open_or_create(collection)
     store.require_writable("ingest into it")
     report = IngestReport()
     work = store.path / "work"
-    _remove_abandoned_work(work)
+    remove_abandoned_work(work)
     reader = _LazyOcr(ocr)
     done = found = 0
-    with _private_work_dir(work) as work_dir:
+    with private_work_dir(work) as work_dir:
         with contextlib.closing(iter_publications([Path(s) for s in sources], work_dir=work_dir)) as batches:
             for units, problems in batches:
                 for problem in problems:
@@ -394,7 +390,7 @@ def ingest(
                     if progress:
                         progress("ingest", done, found, str(unit.source))
                     done += 1
-                    with _file_lock(work / f"{unit.key}.lock"):
+                    with file_lock(work / f"{unit.key}.lock"):
                         _ingest_one(unit, store=store, report=report, reader=reader)
     if progress:
         progress("ingest", done, done, "")
@@ -442,195 +438,6 @@ def _ingest_one(unit, *, store: Collection, report: IngestReport, reader: _LazyO
     report.figures += n_figures
 
 
-#: A folder or lock under ``work/`` whose lock is free and that is older than this was left by a killed run.
-_ABANDONED_AFTER_S = 60
-
-
-@contextlib.contextmanager
-def _private_work_dir(work: Path) -> Iterator[Path]:
-    """A folder of this run's own under ``work/`` for unpacked archives, deleted when the run ends.
-
-    Its own, so that concurrent runs never unpack into (or delete) each other's folders; locked while in
-    use, so that a later run can tell a folder left by a killed process (lock free) from one in use.
-    """
-    work.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="run-", dir=work))
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # a file system without locks on folders: never seen as abandoned
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(fd)
-
-
-def _open_or_create(path: Path) -> Collection:
-    """Open the collection, creating it when absent; concurrent runs create it one at a time.
-
-    SQLite refuses (``database is locked``, without waiting) to switch a new database to WAL while another
-    connection has it open, so two runs creating one collection at once would fail.
-    """
-    if Collection.is_collection(path):
-        return Collection.open(path)
-    try:
-        (path / "work").mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return Collection.open_or_create(path)  # raises the message saying what is wrong with the path
-    with _file_lock(path / "work" / "create.lock"):
-        return Collection.open_or_create(path)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created), and delete the file when done.
-
-    Each publication unit is ingested holding ``work/<unit key>.lock``: concurrent ingests of the same unit
-    then run one after the other, and the later ones find it stored and skip it. The file is deleted by its
-    holder; a waiter that then gets the lock of the deleted file sees that the path is no longer that file
-    and locks again (the usual flock-and-unlink rule), so nothing is left and no two hold one path.
-    """
-    while True:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            held, now = os.fstat(fd), os.stat(path)
-            if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
-                break
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-        os.close(fd)
-
-
-def _remove_abandoned_work(work: Path) -> None:
-    """Delete what killed ingest runs left under ``work/`` (their run folders and unit locks).
-
-    Only entries whose lock nobody holds (a lock dies with its process) and that are older than
-    :data:`_ABANDONED_AFTER_S` (a run that has just made its folder may not hold its lock yet) are deleted.
-    """
-    try:
-        entries = list(work.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        if not (entry.name.startswith("run-") or entry.name.endswith(".lock")):
-            continue
-        try:
-            if time.time() - entry.lstat().st_mtime < _ABANDONED_AFTER_S:
-                continue
-            fd = os.open(entry, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue  # in use
-        try:
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-        finally:
-            os.close(fd)
-
-
 def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:
     store.record_error(source=source, problem=problem)
     report.errors.append((source, problem))
-
-
-#: Folders on the server the app may import from, separated by the OS path separator (``:``). Unset: none,
-#: since the app may be served to people who must not read the server's files.
-IMPORT_ROOTS_ENV = "PATIMG_IMPORT_ROOTS"
-
-
-def import_roots() -> list[Path]:
-    """The folders ``$PATIMG_IMPORT_ROOTS`` allows the app to import from (existing ones only)."""
-    import os
-
-    value = os.environ.get(IMPORT_ROOTS_ENV, "")
-    return [Path(part).expanduser().resolve() for part in value.split(os.pathsep) if part.strip()]
-
-
-def allowed_import_path(text: str, roots: Sequence[Path]) -> Path:
-    """The file or folder an app user typed, when it lies under one of ``roots`` (links resolved first).
-
-    A path may be given absolute or relative to a root. The refusal is the same whether the path exists or not,
-    so the app tells nothing about the server's other files.
-
-    Raises:
-        BadInputError: Folder import is off (no roots), or the path is not an existing file or folder under a root.
-    """
-    if not roots:
-        raise BadInputError(
-            text or "folder",
-            f"importing from folders on the server is off; the server's administrator can allow folders with "
-            f"{IMPORT_ROOTS_ENV}=/data/patents (upload files instead)",
-        )
-    typed = Path(text.strip()).expanduser()
-    candidates = [typed] if typed.is_absolute() else [root / typed for root in roots]
-    for candidate in candidates:
-        resolved = candidate.resolve()
-        if resolved.exists() and any(resolved.is_relative_to(root) for root in roots):
-            return resolved
-    shown = ", ".join(root.name or str(root) for root in roots)
-    raise BadInputError(text, f"no file or folder of that name under the import folders ({shown})")
-
-
-def upload_file_name(name: str) -> str:
-    """An uploaded file's name reduced to a plain file name (no folders, no odd characters, no leading dot)."""
-    base = Path(name.replace("\\", "/")).name
-    return re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".") or "upload"
-
-
-def ingest_and_index(
-    sources: Sequence[str | Path], *, collection: str | Path, progress: Progress | None = None
-) -> IngestReport:
-    """Ingest ``sources``, then bring the collection's indexes up to date when anything was added."""
-    from patimg.indexing import build_indexes
-
-    report = ingest(sources, collection=collection, progress=progress)
-    if report.added:
-        build_indexes(collection, progress=progress)
-    return report
-
-
-def ingest_uploads(
-    files: Sequence[tuple[str, bytes]], *, collection: str | Path, progress: Progress | None = None
-) -> IngestReport:
-    """Import uploaded files together (an XML with its TIFF sheets belongs together) and index what was added.
-
-    The files are written under ``<collection>/uploads/<time>/`` with safe names (what the app's Collection page
-    does with a browser upload), ingested as one folder, and deleted again, whatever the outcome: they are
-    copies of the user's files, and the collection keeps its own figure images. The folder is new for each
-    call (``<time>-2`` when two imports start in the same second), so concurrent imports never share it.
-
-    Args:
-        files: ``(file name as uploaded, bytes)`` pairs.
-        collection: Collection folder (created when absent).
-        progress: Optional progress callback.
-    """
-    uploads = Path(collection) / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target, attempt = uploads / stamp, 1
-    while True:
-        try:
-            target.mkdir()
-            break
-        except FileExistsError:
-            attempt += 1
-            target = uploads / f"{stamp}-{attempt}"
-    try:
-        for name, data in files:
-            atomic_write_bytes(target / upload_file_name(name), data)
-        return ingest_and_index([target], collection=collection, progress=progress)
-    finally:
-        shutil.rmtree(target, ignore_errors=True)

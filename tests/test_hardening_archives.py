@@ -139,7 +139,7 @@ def test_extracted_files_and_uploads_are_removed_after_every_input(tmp_path, cap
     assert code == 3
     # Uploads through the app's import: removed after the import, ingested or failed.
     monkeypatch.setattr("patimg.indexing.build_indexes", lambda *a, **k: {})
-    from patimg.ingest import ingest_uploads
+    from patimg.imports import ingest_uploads
 
     report = ingest_uploads(
         [("up.png", drawing_bytes("27")), ("notes.png", b"not an image")], collection=collection
