@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import collection_or_stop, get_collection, patent_label, reporting_errors
-from pages.components import md_escape, pick_sign, show_figure, show_sign_sentences
+from pages.components import md_escape, pick_sign, plural, show_figure, show_sign_sentences
 
 st.title("Browse the collection")
 path = collection_or_stop()
@@ -49,7 +49,7 @@ if figures.empty:
     st.stop()
 
 descriptions = collection.figure_descriptions(patent_id)
-st.subheader(f"{len(figures)} figures")
+st.subheader(plural(len(figures), "figure"))
 thumbs = st.columns(min(6, len(figures)))
 for k, (_, row) in enumerate(figures.iterrows()):
     with thumbs[k % len(thumbs)]:

@@ -13,7 +13,7 @@ from pages.common import (
     progress_bars,
     reporting_errors,
 )
-from pages.components import md_escape
+from pages.components import md_escape, plural
 from patimg.collection import Collection
 from patimg.imports import IMPORT_ROOTS_ENV, allowed_import_path, import_roots, ingest_and_index
 
@@ -58,7 +58,7 @@ def _finish_import(report, bases) -> None:
 def _show_report(report, bases) -> None:
     """What an import added, skipped and could not read (each failure with its reason)."""
     st.success(
-        f"Added {len(report.added)} publications ({report.figures} figures); "
+        f"Added {plural(len(report.added), 'publication')} ({plural(report.figures, 'figure')}); "
         f"skipped {len(report.skipped)} already in the collection; {len(report.errors)} failed."
     )
     if report.errors:

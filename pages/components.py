@@ -37,12 +37,16 @@ def highlight_sign(text: str, sign: str) -> str:
     return "".join(out)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 figure``, ``2 figures``, ``1 query``/``2 queries`` (give ``nouns`` where adding "s" is wrong)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def sign_label(link: SignLink) -> str:
     """``14 — hub · 3 sentences`` or ``14 — unlinked (in no sentence)``, for sign choosers."""
     if not link.sentence_indexes:
         return f"{link.sign} — unlinked (in no sentence)"
-    n = len(link.sentence_indexes)
-    return f"{link.sign} — {link.term or 'no term'} · {n} sentence{'s' if n != 1 else ''}"
+    return f"{link.sign} — {link.term or 'no term'} · {plural(len(link.sentence_indexes), 'sentence')}"
 
 
 def pick_sign(
@@ -85,7 +89,7 @@ def show_sign_sentences(collection, link: SignLink, patent_id: str, *, limit: in
         )
     more = len(link.sentence_indexes) - len(shown)
     if more > 0:
-        st.caption(f"and {more} more sentence{'s' if more != 1 else ''}: see the Browse page")
+        st.caption(f"and {plural(more, 'more sentence')}: see the Browse page")
 
 
 def show_figure(collection, figure_id: str, *, highlight: str | None = None) -> None:

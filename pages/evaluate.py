@@ -69,7 +69,8 @@ if result is not None:
     # A static table, like the paper's: six rows read at a glance (and as text, not a canvas).
     st.table(shown.style.format({f"mAP (AP@{depth})": "{:.3f}", "P@1": "{:.3f}"}))
     st.markdown(
-        f"**{meta['queries']}** queries evaluated (of {meta['judged_queries']} judged; "
+        f"**{meta['queries']}** {'query' if meta['queries'] == 1 else 'queries'} evaluated "
+        f"(of {meta['judged_queries']} judged; "
         f"{len(meta['queries_without_relevant'])} without any relevant result are left out) · "
         f"**{meta['judgments']}** judgments · judged pool depth **{meta['judged_pool_depth']}** "
         f"(every method's results are judged down to that rank for every query) · "

@@ -24,7 +24,7 @@ from pages.common import (
     pick_figure,
     reporting_errors,
 )
-from pages.components import md_escape, show_figure, show_sign_sentences
+from pages.components import md_escape, plural, show_figure, show_sign_sentences
 from patimg.evaluation import (
     NOT_RELEVANT,
     RELEVANT,
@@ -82,8 +82,17 @@ annotator = st.sidebar.text_input("Annotator", key="annotator", help="Your name 
 st.session_state["annotator_name"] = annotator
 depth = int(st.sidebar.number_input("Pool depth (per method)", 1, 200, 50, key="pool_depth"))
 annotator = annotator.strip()
-if not annotator or any(ch.isspace() for ch in annotator):
+if not annotator:
     st.info("Enter your name in the sidebar (no spaces): judgments are kept per annotator.")
+    st.stop()
+if any(ch.isspace() for ch in annotator):
+    suggestion = "_".join(annotator.split())
+    st.warning(
+        md_escape(
+            f'"{annotator}" has a space: annotator names go into TREC files, which split on spaces. '
+            f"Use initials or join the words ({suggestion})."
+        )
+    )
     st.stop()
 
 
@@ -270,7 +279,7 @@ if view == "One at a time":
             f"**Result {pool.index(current) + 1} of {total}** · your judgment: {_badge(grades[current])}"
         )
         if len(own) > 1:
-            st.caption(f"You changed this judgment {len(own) - 1} time(s); the history is kept.")
+            st.caption(f"You changed this judgment {plural(len(own) - 1, 'time')}; the history is kept.")
         st.caption(md_escape(f"{figure.patent_id} · {figure.caption or current} · {patent.title}"))
         with reporting_errors():
             show_figure(collection, current)

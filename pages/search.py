@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from pages.common import collection_or_stop, get_collection, get_searcher, pick_figure, reporting_errors
-from pages.components import md_escape, pick_sign, show_figure, show_sign_sentences
+from pages.components import md_escape, pick_sign, plural, show_figure, show_sign_sentences
 from patimg.search import SearchFilters, SearchSettings, hits_to_rows
 from patimg.vocabulary import CHANNELS, FUSION_RULES
 
@@ -233,7 +233,7 @@ if state:
                 st.session_state.pop("opened_hit", None)
                 st.rerun()
 
-    st.subheader(f"{len(result.hits)} results")
+    st.subheader(plural(len(result.hits), "result"))
     for start in range(0, len(result.hits), GRID_COLUMNS):
         for column, hit in zip(
             st.columns(GRID_COLUMNS), result.hits[start : start + GRID_COLUMNS], strict=False

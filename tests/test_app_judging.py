@@ -49,6 +49,14 @@ def _store(path: Path):
     return JudgmentStore(path / "judgments.sqlite")
 
 
+def test_an_annotator_name_with_a_space_says_why_it_is_refused(demo_copy: Path) -> None:
+    at = _page("judge").run()
+    at.sidebar.text_input(key="annotator").set_value("Jane Doe").run()
+    assert not at.exception
+    assert any('"Jane Doe" has a space' in w.value and "Jane\\_Doe" in w.value for w in at.warning)
+    assert not any(button.key == "start_query" for button in at.button)  # nothing to judge under that name
+
+
 def test_the_judge_page_asks_for_an_annotator_first(demo_copy: Path) -> None:
     at = _page("judge").run()
     assert not at.exception
@@ -159,8 +167,8 @@ def test_the_evaluate_page_shows_table_1_and_follows_the_judgments(demo_copy: Pa
     table = evaluate.table[0].value
     assert list(table.index[:4]) == ["textual", "visual", "re-ranking max", "re-ranking avg"]
     before = table["mAP (AP@50)"].tolist()
-    summary = next(m.value for m in evaluate.markdown if "queries evaluated" in m.value)
-    assert summary.startswith("**1** queries evaluated")
+    summary = next(m.value for m in evaluate.markdown if "evaluated" in m.value)
+    assert summary.startswith("**1** query evaluated")
     assert "counted as not relevant" in summary
     assert any("0.715" in c.value for c in evaluate.caption)  # the paper's numbers for context
     assert any(b.proto.label == "qrels" for b in evaluate.get("download_button"))
@@ -247,7 +255,7 @@ def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> 
             page.screenshot(path=str(tmp_path / "judge.png"), full_page=True)
             # The Evaluate page now scores every method on the one relevant judgment.
             page.get_by_role("link", name="Evaluate").first.click()
-            page.get_by_text(re.compile(r"1 queries evaluated")).first.wait_for()
+            page.get_by_text(re.compile(r"1 query evaluated")).first.wait_for()
             page.locator("table").get_by_text("re-ranking avg").first.wait_for()
             page.wait_for_timeout(1500)  # let the per-query chart draw before the screenshot
             page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
@@ -289,5 +297,5 @@ def test_the_cli_and_the_evaluate_page_give_the_same_numbers(demo_copy: Path, ca
         row = table.loc[RUN_LABELS[name]]
         assert float(row["mAP (AP@50)"]) == pytest.approx(run["AP@50"]), name
         assert float(row["P@1"]) == pytest.approx(run["P@1"]), name
-    summary = next(m.value for m in evaluate.markdown if "queries evaluated" in m.value)
+    summary = next(m.value for m in evaluate.markdown if "evaluated" in m.value)
     assert summary.startswith("**2** queries evaluated")
