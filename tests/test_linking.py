@@ -42,6 +42,8 @@ def pairs(sentence: str, **options) -> list[tuple[str, str]]:
         ("In step S1 the valve V2 opens", [("S1", "step"), ("V2", "valve")]),
         ("(Step S26; NO)", [("S26", "step")]),
         ("the arm 200A swings", [("200A", "arm")]),
+        ("the above-mentioned hole 141 is drilled", [("141", "hole")]),  # a reference back, not the noun
+        ("the aforementioned guide rail 12 slides", [("12", "guide rail")]),
         ("a third distance L3", [("L3", "third distance")]),
         ("the elevator car (1) moves", [("1", "elevator car")]),
         (

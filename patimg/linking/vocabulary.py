@@ -32,6 +32,7 @@ contains containing contained equal equals equaling exceed exceeds exceeding rea
 takes took taken give gives giving given use uses used using show shows shown showing see seen
 it they them there here thereof therein thereby wherein whereby herein al circa greater larger smaller
 higher lower longer shorter wider narrower thicker thinner bigger
+mentioned aforementioned above-mentioned abovementioned aforesaid described recited
 """.split()
 )
 DE_STOP = set(
