@@ -31,9 +31,10 @@ if not choices:
     )
     st.stop()
 
-from pages.common import current_collection_path  # noqa: E402 - after the early stop above
+from pages.common import current_collection_path, offer_new_collection  # noqa: E402 - after the early stop above
 
 path = current_collection_path()
+offer_new_collection()
 collection = get_collection(str(path))
 
 
@@ -159,6 +160,33 @@ with folder_tab:
 
 if "import_report" in st.session_state:
     _show_report(*st.session_state.pop("import_report"))
+
+st.subheader("Remove a publication")
+patents = collection.patents()
+if patents.empty:
+    st.caption("The collection holds no publication.")
+else:
+    from pages.common import patent_label
+
+    labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
+    doomed = st.selectbox("Publication", list(labels), format_func=labels.get, key="remove_patent")
+    removals = st.session_state.get("removals", 0)  # a fresh, unticked box after each removal
+    sure = st.checkbox(
+        "Remove it with its figures (judgments of them stay in the judgments file)",
+        key=f"remove_sure_{removals}",
+    )
+    if st.button("Remove", key="remove_publication", disabled=not sure):
+        from patimg.indexing import build_indexes
+
+        with reporting_errors():
+            count = collection.remove_publication(doomed)
+            if collection.index_infos():
+                build_indexes(path, progress=progress_bars())  # the indexes follow at once
+            st.session_state["removed"] = f"Removed {doomed} and {plural(count, 'figure')}."
+            st.session_state["removals"] = removals + 1
+            st.rerun()
+if "removed" in st.session_state:
+    st.success(md_escape(st.session_state.pop("removed")))
 
 st.subheader("Import problems")
 bases = [*import_roots(), path / "uploads"]

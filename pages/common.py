@@ -77,6 +77,33 @@ def get_searcher(path: Path):
     return _searcher(str(path), index_version(path))
 
 
+def offer_new_collection() -> None:
+    """A sidebar form that creates an empty collection under ``collections/`` and opens it."""
+    import re
+
+    with st.sidebar.expander("New collection"):
+        if os.environ.get("PATIMG_COLLECTION"):
+            st.caption("This app serves one collection (PATIMG_COLLECTION).")
+            return
+        name = st.text_input("Name (letters, digits, - and _)", key="new_collection_name").strip()
+        if st.button("Create", key="create_collection", disabled=not name):
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name):
+                st.error(
+                    md_escape(
+                        f"{name}: use letters, digits, - and _ (at most 64), starting with a letter or digit"
+                    )
+                )
+                return
+            target = COLLECTIONS_DIR / name
+            if Collection.is_collection(target):
+                st.error(md_escape(f"{name}: a collection of that name exists already"))
+                return
+            with reporting_errors():
+                Collection.create(target, name=name)
+                st.session_state["collection_choice"] = str(target)
+                st.rerun()
+
+
 def collection_or_stop() -> Path:
     """The chosen collection; without one, offer to build the demo collection and stop the page."""
     path = current_collection_path()

@@ -141,6 +141,25 @@ def cmd_patents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    from patimg.collection import Collection
+
+    collection = Collection.open(args.collection)
+    removed = [
+        {"id": pid, "figures": collection.remove_publication(pid)} for pid in dict.fromkeys(args.patents)
+    ]
+    if args.json:
+        _print_json(removed)
+    else:
+        for item in removed:
+            print(f"removed {item['id']} ({item['figures']} figure(s))", file=sys.stderr)
+        print(
+            f"searches no longer return them; `patimg index --collection {args.collection}` rebuilds the indexes",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def cmd_figures(args: argparse.Namespace) -> int:
     from patimg.collection import Collection
 
@@ -406,6 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
 
     add("patents", "list the publications of a collection with their number of figures", cmd_patents)
+
+    p = add("remove", "remove publications and their figures from a collection", cmd_remove)
+    p.add_argument("patents", nargs="+", help="publication ids (see `patimg patents`)")
 
     p = add("figures", "list the figures of a collection with the reference signs read on each", cmd_figures)
     p.add_argument("--patent", default=None, help="only this patent's figures")

@@ -324,6 +324,30 @@ class Collection:
             for figure_id in stale:
                 (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
 
+    def remove_publication(self, patent_id: str) -> int:
+        """Remove a publication, its figures (images too) and the marks that its inputs were ingested, in one
+        transaction; returns how many figures went. Searches never return them from then on, and the next
+        ``patimg index`` rebuilds the indexes without them.
+
+        Raises:
+            BadInputError: No such publication.
+            PatImgError: The collection is read-only.
+        """
+        self.require_writable(f"remove {patent_id}")
+        with self._connect() as db:
+            figures = [
+                r[0] for r in db.execute("SELECT figure_id FROM figures WHERE patent_id = ?", (patent_id,))
+            ]
+            if not db.execute("SELECT 1 FROM patents WHERE patent_id = ?", (patent_id,)).fetchone():
+                raise BadInputError(patent_id, f"no such publication in {self.path}")
+            for table in ("labels", "links"):
+                db.executemany(f"DELETE FROM {table} WHERE figure_id = ?", [(f,) for f in figures])
+            for table in ("figures", "sentences", "figure_descriptions", "sources", "patents"):
+                db.execute(f"DELETE FROM {table} WHERE patent_id = ?", (patent_id,))
+        for figure_id in figures:
+            (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
+        return len(figures)
+
     def record_error(self, *, source: str, problem: str) -> None:
         """Remember that an input failed, and why (shown in the ingest report and the app)."""
         self.require_writable("record an import problem")

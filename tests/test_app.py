@@ -7,6 +7,7 @@ as ``(file name, bytes)``, so these tests put a pair there directly. The browser
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,42 @@ def test_results_never_stay_under_another_query(with_collection: Path) -> None:
     assert at.button(key="search_button").disabled  # nothing readable to search with
     assert not any("give an image, a figure id" in e.value for e in at.error)  # no CLI wording
     assert any("scan.png" in e.value for e in at.error)
+
+
+def test_a_publication_is_removed_and_a_new_collection_made_in_the_app(
+    demo_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from patimg.collection import Collection
+    from patimg.search import Searcher
+
+    collection = Collection.open(demo_copy)
+    doomed = collection.patent_records()[0].patent_id
+    at = _page("collection").run()
+    at.selectbox(key="remove_patent").set_value(doomed).run()
+    assert at.button(key="remove_publication").disabled  # not without the tick
+    at.checkbox(key="remove_sure_0").check().run()
+    at.button(key="remove_publication").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(f"Removed {doomed} and 3 figures" in s.value for s in at.success)
+    assert doomed not in {p.patent_id for p in collection.patent_records()}
+    assert not list((demo_copy / "figures").glob(f"{doomed}-*"))
+    hits = Searcher(demo_copy).search(text="fan blades", channel="text", k=50).hits
+    assert hits and all(h.patent_id != doomed for h in hits)
+    assert all(
+        doomed not in fid for fid in json.loads((collection.index_dir() / "visual" / "ids.json").read_text())
+    )
+
+    # A new, empty collection: only where the app is not pinned to one collection.
+    monkeypatch.delenv("PATIMG_COLLECTION")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "collections").mkdir()
+    Collection.create(tmp_path / "collections" / "first")
+    at = _page("collection").run()
+    at.sidebar.text_input(key="new_collection_name").set_value("bad name!").run()
+    at.sidebar.button(key="create_collection").click().run()
+    assert any("use letters, digits" in e.value for e in at.sidebar.error)
+    at.sidebar.text_input(key="new_collection_name").set_value("examiner-2").run()
+    at.sidebar.button(key="create_collection").click().run()
+    assert not at.exception
+    assert Collection.is_collection(tmp_path / "collections" / "examiner-2")
+    assert at.sidebar.selectbox(key="collection_choice").value == "collections/examiner-2"

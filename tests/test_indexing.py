@@ -256,3 +256,25 @@ def test_a_search_never_mixes_two_generations_of_indexes(tmp_path, monkeypatch):
     generations = [p for p in (collection.path / "indexes").iterdir() if p.is_dir()]
     assert current in generations and len(generations) <= 2  # the current one and the one it replaced
     assert {ch: sorted(index.ids) for ch, index in Searcher(collection.path).indexes.items()} == after
+
+
+def test_patimg_remove_takes_a_publication_out_and_its_figures_never_come_back(tmp_path, capsys):
+    import json
+
+    from patimg.cli import main
+
+    collection = Collection.create(tmp_path / "c")
+    _add_patent(collection, 1)
+    _add_patent(collection, 2)
+    build_indexes(collection.path, visual="rootsift-vlad", text="minilm")
+    assert main(["remove", "US1B2", "--collection", str(collection.path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"id": "US1B2", "figures": 2}]
+    assert [p.patent_id for p in collection.patent_records()] == ["US2B2"]
+    assert not list((collection.path / "figures").glob("US1B2-*"))
+    # Before the indexes are rebuilt, searches already leave the removed figures out; after, they are gone.
+    hits = Searcher(collection.path).search(figure_id="US2B2-D00001-f1", channel="visual", k=10).hits
+    assert [h.figure_id for h in hits] == ["US2B2-D00001-f2"]
+    build_indexes(collection.path)
+    assert sorted(_index_ids(collection, "visual")) == ["US2B2-D00001-f1", "US2B2-D00001-f2"]
+    assert main(["remove", "US1B2", "--collection", str(collection.path)]) == 2
+    assert "US1B2: no such publication" in capsys.readouterr().err
