@@ -1,7 +1,7 @@
 """``patimg`` command line: one subcommand per pipeline stage (``python -m patimg`` works the same).
 
 Errors the user can act on (a bad input, a missing model) print one line on stderr and exit with status 2;
-JSON goes to stdout only, so scripts can pipe it. Messages go through :func:`printable`, so a file name
+JSON goes to stdout only, so scripts can pipe it. Messages go through :func:`patimg.terminal.printable`, so a file name
 holding control characters (``ESC[2J`` clears a terminal) is shown escaped, never acted on by the terminal.
 `patimg ingest` exits by :data:`INGEST_EXIT_STATUS`.
 """
@@ -16,43 +16,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from patimg.cli_evaluation import add_evaluation_verbs
 from patimg.errors import PatImgError
+from patimg.terminal import print_json, printable, progress_bar
 from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEX_KINDS, INDEXED_CHANNELS, MAX_K, OCR_BACKENDS
-
-
-def printable(text: object) -> str:
-    """``text`` safe to print on a terminal: control and other unprintable characters escaped (``\\x1b``).
-
-    File names may hold any character but ``/`` and NUL; printed raw, an escape sequence in one would move
-    the cursor, clear the screen or hide the rest of the line. Spaces and printable non-ASCII stay as they are.
-    """
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
-
-
-def _progress_bar():
-    """A ``progress(stage, done, total, item)`` callback drawing tqdm bars on stderr."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, done: int, total: int, item: str) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="item", file=sys.stderr, leave=True)
-        bar.total = total
-        bar.n = done
-        bar.set_postfix_str(printable(Path(item).name[:40]) if item else "")
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return progress
-
-
-def _print_json(payload) -> None:
-    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
 
 #: The exit status of `patimg ingest` (README, "Command line"; shown by `patimg ingest --help`).
 INGEST_EXIT_STATUS = (
@@ -74,10 +41,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         args.sources,
         collection=args.collection,
         ocr=args.ocr,
-        progress=None if args.quiet else _progress_bar(),
+        progress=None if args.quiet else progress_bar(),
     )
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         print(
             f"added {len(report.added)} publication(s), {report.figures} figure(s); "
@@ -107,7 +74,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         for lab in reading.labels
     ]
     if args.json:
-        _print_json(items)
+        print_json(items)
     else:
         print(f"rotation {reading.rotation} degrees")
         for item in items:
@@ -131,7 +98,7 @@ def cmd_patents(args: argparse.Namespace) -> int:
         for patent in collection.patent_records()
     ]
     if args.json:
-        _print_json(out)
+        print_json(out)
     else:
         for item in out:
             print(
@@ -149,7 +116,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         {"id": pid, "figures": collection.remove_publication(pid)} for pid in dict.fromkeys(args.patents)
     ]
     if args.json:
-        _print_json(removed)
+        print_json(removed)
     else:
         for item in removed:
             print(f"removed {item['id']} ({item['figures']} figure(s))", file=sys.stderr)
@@ -181,7 +148,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        _print_json(out)
+        print_json(out)
     else:
         for item in out:
             print(f"{item['id']}\t{item['caption'] or '-'}\t{' '.join(item['signs'])}")
@@ -210,7 +177,7 @@ def cmd_links(args: argparse.Namespace) -> int:
     ]
     payload = {"figure_id": figure.figure_id, "signs": signs}
     if args.json:
-        _print_json(payload)
+        print_json(payload)
     else:
         for sign in signs:
             status = f"{len(sign['sentences'])} sentence(s)" if sign["sentences"] else "unlinked"
@@ -227,10 +194,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         text=args.text,
         rebuild=args.rebuild,
         index_kind=args.index_kind,
-        progress=None if args.quiet else _progress_bar(),
+        progress=None if args.quiet else progress_bar(),
     )
     if args.json:
-        _print_json(infos)
+        print_json(infos)
     else:
         for channel, info in infos.items():
             print(
@@ -341,7 +308,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         user=getpass.getuser(),
     )
     if args.json:
-        _print_json(hits_to_json(result.hits))
+        print_json(hits_to_json(result.hits))
     else:
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
@@ -351,37 +318,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from patimg.evaluation import evaluate_collection, evaluate_trec_files, format_table_1
-
-    if args.run:
-        if not args.qrels:
-            raise PatImgError("--run needs --qrels FILE (the judgments to score the runs against)")
-        payload = evaluate_trec_files(args.qrels, args.run)
-    else:
-        if not args.collection:
-            raise PatImgError("give --collection DIR (judged searches) or --qrels FILE --run FILE...")
-        evaluation = evaluate_collection(
-            args.collection,
-            qrels=args.qrels,
-            same_patent=args.same_patent,
-            depth=args.k,
-            progress=None if args.quiet else _progress_bar(),
-        )
-        if args.runs_dir is not None:
-            evaluation.write_trec(args.runs_dir)
-        payload = evaluation.to_dict()
-    if args.json:
-        _print_json(payload)
-    else:
-        print(format_table_1(payload))
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from patimg.demo import build_demo_collection
 
-    path = build_demo_collection(Path(args.collection), progress=None if args.quiet else _progress_bar())
+    path = build_demo_collection(Path(args.collection), progress=None if args.quiet else progress_bar())
     print(f"demo collection ready at {path}", file=sys.stderr)
     return 0
 
@@ -469,18 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude-patent", action="store_true", help="leave out the query's own patent")
     p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
 
-    p = add(
-        "eval", "AP@50 per query and mAP per method (trec_eval map_cut.50)", cmd_eval, collection="optional"
-    )
-    p.add_argument("--qrels", type=Path, help="TREC qrels file")
-    p.add_argument("--run", type=Path, nargs="+", help="TREC run files to score (no collection needed)")
-    p.add_argument(
-        "--same-patent",
-        action="store_true",
-        help="automatic judgments: figures of the same patent are relevant (DeepPatent rule)",
-    )
-    p.add_argument("--runs-dir", type=Path, help="also write the qrels and one TREC run file per method here")
-    p.add_argument("-k", type=int, default=50, help="cutoff (AP@k)")
+    add_evaluation_verbs(add)
 
     p = add("demo", "build the demo collection (synthetic patent-like drawings and text)", cmd_demo)
     return parser

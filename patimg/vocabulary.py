@@ -34,8 +34,9 @@ OcrName = Literal["rapidocr", "easyocr"]
 """OCR backends (see :mod:`patimg.ocr`): RapidOCR ships its models, EasyOCR is the paper's reference."""
 OCR_BACKENDS: tuple[str, ...] = get_args(OcrName)
 
-Aggregate = Literal["max", "majority"]
-"""How several annotators' grades of one result combine: relevant if anyone says so, or by majority vote."""
+Aggregate = Literal["max", "majority", "adjudicated"]
+"""How several annotators' grades of one result combine: relevant if anyone says so, by majority vote, or the
+adjudicated final grade where annotators disagreed (else the majority)."""
 AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 
 

@@ -95,9 +95,10 @@ class CollectionEvaluation:
         """``table, per_query, meta = evaluation`` also works."""
         return iter((self.table, self.per_query, self.meta))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The CLI's JSON: ``{"runs": {method: {"AP@50", "per_query", "P@1", ...}}, "meta": {...}}``."""
-        payload = self.scores.to_dict()
+    def to_dict(self, *, test: str = "paired t-test") -> dict[str, Any]:
+        """The CLI's JSON: ``{"runs": {method: {"AP@50", "per_query", "P@1", "nDCG@50", ...}}, "comparisons":
+        [...], "meta": {...}}``."""
+        payload = self.scores.to_dict(test=test)
         payload["meta"].update({"queries": len(self.queries), "judgments": self.judgments_source})
         return payload
 
@@ -139,6 +140,7 @@ def evaluate_collection(
     searcher=None,
     store=None,
     aggregate: Aggregate = "max",
+    relevance: int = 1,
     methods: Sequence[Method] = METHODS,
     user: str | None = None,
     progress: Progress | None = None,
@@ -156,6 +158,7 @@ def evaluate_collection(
         searcher: The collection's searcher (the app passes its cached one); default a new one.
         store: The judgment store; default the collection's ``judgments.sqlite`` when it exists.
         aggregate: How several annotators' grades combine (store judgments).
+        relevance: Grade from which a result is relevant for AP and P (nDCG uses the grades).
         methods: Methods to compare (default all six).
         user: When given, every search goes to the audit log under this name.
         progress: Optional progress callback (one step per query).
@@ -189,7 +192,7 @@ def evaluate_collection(
     else:
         judged, source = read_qrels(qrels), QRELS_FILE
     figure_ids = {f.figure_id for f in collection.figure_records()}
-    scored = sorted(q for q, docs in judged.items() if any(g >= 1 for g in docs.values()))
+    scored = sorted(q for q, docs in judged.items() if any(g >= relevance for g in docs.values()))
     queries = {qid: query_spec(store, qid, figure_ids=figure_ids) for qid in scored}
     if searcher is None:
         from patimg.search import Searcher
@@ -197,7 +200,7 @@ def evaluate_collection(
         searcher = Searcher(collection.path)
     runs = method_runs(searcher, queries, k=depth, methods=methods, user=user, progress=progress)
     return CollectionEvaluation(
-        scores=evaluate(judged, runs, depth=depth),
+        scores=evaluate(judged, runs, depth=depth, relevance=relevance),
         runs=runs,
         qrels=judged,
         queries=queries,

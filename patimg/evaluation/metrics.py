@@ -1,4 +1,11 @@
-"""AP@50 and P@1 per query and per method, on one set of judgments (see the package docstring for the rules)."""
+"""AP@50, nDCG@50, P@1, P@10 and judged@50 per query and per method, on one set of judgments.
+
+Grades are 0 not relevant, 1 marginal, 2 relevant, 3 highly relevant. AP and P count a result as relevant when
+its grade reaches ``relevance`` (default 1: anything but "not relevant"); nDCG uses the grades themselves. A
+query is evaluated when it has at least one result at or above ``relevance``. judged@50 is the share of each
+method's top 50 that has a judgment, so a shallow pool is visible. All measures but judged@50 are trec_eval's,
+computed by ``ir_measures`` (pytrec_eval provider); see the package docstring for ties and missing results.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +34,10 @@ class MethodScores:
         unjudged: Of those, how many have no judgment (counted as not relevant).
         judged_depth: Smallest, over the evaluated queries it answered, number of leading results that
             are all judged: the depth to which this method's scores rest on judgments only.
+        ndcg: Mean nDCG@depth (graded).
+        per_query_ndcg: Query id -> nDCG@depth.
+        p_at_10: Mean precision at rank 10.
+        judged: Mean share of the top ``depth`` that is judged (judged@depth; a missing result is unjudged).
     """
 
     name: str
@@ -39,6 +50,10 @@ class MethodScores:
     retrieved: int = 0
     unjudged: int = 0
     judged_depth: int = 0
+    ndcg: float = 0.0
+    per_query_ndcg: dict[str, float] = field(default_factory=dict)
+    p_at_10: float = 0.0
+    judged: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class EvaluationTable:
         queries: Evaluated query ids (qrels queries with at least one relevant judgment), sorted.
         queries_without_relevant: Qrels queries with no relevant judgment (no AP, left out).
         unjudged_run_queries: Run queries absent from the qrels (left out).
+        relevance: The grade from which a result counts as relevant for AP and P.
     """
 
     depth: int
@@ -59,14 +75,16 @@ class EvaluationTable:
     queries_without_relevant: tuple[str, ...] = ()
     unjudged_run_queries: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    relevance: int = 1
 
     @property
     def measure(self) -> str:
         """Name of the main measure, ``"AP@50"``."""
         return f"AP@{self.depth}"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``{"runs": {name: {"AP@50": mean, "per_query": {qid: AP}, ...}}, "meta": ...}``."""
+    def to_dict(self, *, test: str = "paired t-test") -> dict[str, Any]:
+        """JSON-ready form: ``{"runs": {name: {"AP@50": mean, "per_query": {qid: AP}, "nDCG@50", ...}},
+        "comparisons": [{"a", "b", "measure", "test", "p_value", ...}], "meta": ...}``."""
         runs = {}
         for name, scores in self.methods.items():
             runs[name] = {
@@ -78,6 +96,10 @@ class EvaluationTable:
                 "retrieved": scores.retrieved,
                 "unjudged": scores.unjudged,
                 "judged_depth": scores.judged_depth,
+                f"nDCG@{self.depth}": scores.ndcg,
+                "P@10": scores.p_at_10,
+                f"judged@{self.depth}": scores.judged,
+                f"per_query_nDCG@{self.depth}": dict(scores.per_query_ndcg),
             }
         meta = {
             "measure": self.measure,
@@ -88,9 +110,16 @@ class EvaluationTable:
             "unjudged_run_queries": list(self.unjudged_run_queries),
             "ties": "score descending, then document id ascending",
             "unjudged_results": "not relevant",
+            "relevant_from_grade": self.relevance,
             **self.meta,
         }
-        return {"runs": runs, "meta": meta}
+        return {"runs": runs, "comparisons": [c.to_dict() for c in self.comparisons(test=test)], "meta": meta}
+
+    def comparisons(self, *, test: str = "paired t-test") -> list[Any]:
+        """Every pair of methods compared on per-query AP@depth (see :mod:`patimg.evaluation.significance`)."""
+        from patimg.evaluation.significance import compare_methods
+
+        return compare_methods(self, test=test)
 
     def to_dataframe(self) -> Any:
         """pandas DataFrame shaped like the paper's Table 1: one row per method, mAP and P@1.
@@ -111,7 +140,10 @@ class EvaluationTable:
                         "method": label,
                         "run": name,
                         f"mAP ({self.measure})": scores.ap,
+                        f"nDCG@{self.depth}": scores.ndcg,
                         "P@1": scores.p_at_1,
+                        "P@10": scores.p_at_10,
+                        f"judged@{self.depth}": scores.judged,
                         "queries": scores.queries,
                         "unjudged": scores.unjudged,
                     },
@@ -127,27 +159,35 @@ def evaluate(
     runs: Mapping[str, Mapping[str, Sequence[tuple[str, float]]]],
     *,
     depth: int = 50,
+    relevance: int = 1,
 ) -> EvaluationTable:
-    """AP@depth (trec_eval ``map_cut.depth``) and P@1 per query and per method, on one set of judgments.
+    """AP@depth (trec_eval ``map_cut.depth``), nDCG@depth, P@1, P@10 and judged@depth per query and method.
 
     Args:
         qrels: Query id -> document id -> grade (pooled judgments, e.g. ``JudgmentStore.qrels()``).
         runs: Method name -> query id -> ``(document id, score)`` pairs (higher score is better; order
             of the pairs does not matter, ties are broken by document id).
         depth: Cutoff.
+        relevance: Grade from which a result is relevant for AP and P (1: marginal and up; 2: relevant and up).
 
     Returns:
         The table; see the module docstring for which queries count.
     """
     import ir_measures
-    from ir_measures import AP, P
+    from ir_measures import AP, P, nDCG
 
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
     judged = {str(qid): {str(doc): int(grade) for doc, grade in docs.items()} for qid, docs in qrels.items()}
-    queries = tuple(sorted(qid for qid, docs in judged.items() if any(g >= 1 for g in docs.values())))
+    if relevance < 1:
+        raise ValueError(f"relevance must be a grade >= 1, got {relevance}")
+    queries = tuple(sorted(qid for qid, docs in judged.items() if any(g >= relevance for g in docs.values())))
     without_relevant = tuple(sorted(qid for qid in judged if qid not in queries))
-    ap_measure, p1_measure = AP @ depth, P @ 1
+    # AP@50 with the default threshold is trec_eval's plain map_cut.50; other thresholds its relevance_level.
+    ap_measure = AP @ depth if relevance == 1 else AP(rel=relevance) @ depth
+    p1_measure = P @ 1 if relevance == 1 else P(rel=relevance) @ 1
+    p10_measure = P @ 10 if relevance == 1 else P(rel=relevance) @ 10
+    ndcg_measure = nDCG @ depth
     qrels_eval = {qid: judged[qid] for qid in queries}
     run_only: set[str] = set()
     methods: dict[str, MethodScores] = {}
@@ -162,12 +202,11 @@ def evaluate(
         run_eval = {
             qid: {doc: float(len(docs) - i) for i, doc in enumerate(docs)} for qid, docs in cut.items()
         }
-        per_ap = dict.fromkeys(queries, 0.0)
-        per_p1 = dict.fromkeys(queries, 0.0)
+        per = {m: dict.fromkeys(queries, 0.0) for m in (ap_measure, p1_measure, p10_measure, ndcg_measure)}
         if run_eval:
-            for metric in ir_measures.pytrec_eval.iter_calc([ap_measure, p1_measure], qrels_eval, run_eval):
-                target = per_ap if metric.measure == ap_measure else per_p1
-                target[metric.query_id] = float(metric.value)
+            for metric in ir_measures.pytrec_eval.iter_calc(list(per), qrels_eval, run_eval):
+                per[metric.measure][metric.query_id] = float(metric.value)
+        per_ap, per_p1, per_ndcg = per[ap_measure], per[p1_measure], per[ndcg_measure]
         unjudged = sum(1 for qid, docs in cut.items() for doc in docs if doc not in judged[qid])
         judged_depth = min(
             (_judged_prefix(docs, judged[qid]) for qid, docs in cut.items()),
@@ -184,6 +223,10 @@ def evaluate(
             retrieved=sum(len(docs) for docs in cut.values()),
             unjudged=unjudged,
             judged_depth=judged_depth,
+            ndcg=_mean(per_ndcg.values()),
+            per_query_ndcg=per_ndcg,
+            p_at_10=_mean(per[p10_measure].values()),
+            judged=_mean(sum(doc in judged[qid] for doc in cut.get(qid, ())) / depth for qid in queries),
         )
     return EvaluationTable(
         depth=depth,
@@ -192,6 +235,7 @@ def evaluate(
         queries_without_relevant=without_relevant,
         unjudged_run_queries=tuple(sorted(run_only)),
         meta={"library": f"ir_measures {ir_measures.__version__} (pytrec_eval provider)"},
+        relevance=relevance,
     )
 
 
@@ -209,7 +253,12 @@ def _mean(values: Iterable[float]) -> float:
 
 
 def evaluate_trec_files(
-    qrels_path: str | Path, run_paths: Sequence[str | Path], *, depth: int = 50
+    qrels_path: str | Path,
+    run_paths: Sequence[str | Path],
+    *,
+    depth: int = 50,
+    relevance: int = 1,
+    test: str = "paired t-test",
 ) -> dict[str, Any]:
     """Score TREC run files against a qrels file (``patimg eval --qrels FILE --run FILE...``).
 
@@ -229,7 +278,7 @@ def evaluate_trec_files(
                 name += "_"
         runs[name] = run
         files[name] = str(run_path)
-    payload = evaluate(qrels, runs, depth=depth).to_dict()
+    payload = evaluate(qrels, runs, depth=depth, relevance=relevance).to_dict(test=test)
     payload["meta"]["qrels"] = str(qrels_path)
     payload["meta"]["run_files"] = files
     return payload

@@ -35,6 +35,9 @@ from typing import Any
 from patimg.errors import BadInputError, PatImgError
 from patimg.vocabulary import AGGREGATES
 
+#: The annotator name final grades are recorded under when annotators disagree (the adjudication view).
+ADJUDICATOR = "adjudicated"
+
 QUERY_KINDS = ("figure", "image", "text")
 
 
@@ -333,24 +336,35 @@ class JudgmentStore:
         """Current judgments as qrels: query id -> figure id -> grade.
 
         Args:
-            aggregate: How several annotators' grades combine: ``"max"`` (relevant if anyone says so)
-                or ``"majority"`` (the grade most annotators gave; a tie goes to the lower grade, since
-                a split vote is no majority for relevance).
+            aggregate: How several annotators' grades combine: ``"max"`` (relevant if anyone says so),
+                ``"majority"`` (the grade most annotators gave; a tie goes to the lower grade, since a split
+                vote is no majority for relevance) or ``"adjudicated"`` (the grade :data:`ADJUDICATOR`
+                recorded where there is one, else the majority).
             annotator: Only this annotator's judgments (then ``aggregate`` does not matter).
         """
         if aggregate not in AGGREGATES:
             raise BadInputError("aggregate", f"{aggregate!r} is not one of {', '.join(AGGREGATES)}")
         grades: dict[tuple[str, str], list[int]] = {}
+        decided: dict[tuple[str, str], int] = {}
         for judgment in self.judgments(annotator=annotator):
-            grades.setdefault((judgment.query_id, judgment.figure_id), []).append(judgment.grade)
+            key = (judgment.query_id, judgment.figure_id)
+            if judgment.annotator == ADJUDICATOR and annotator is None:
+                decided[key] = judgment.grade
+                continue
+            grades.setdefault(key, []).append(judgment.grade)
         qrels: dict[str, dict[str, int]] = {}
         for (query_id, figure_id), values in sorted(grades.items()):
-            if aggregate == "max":
+            if aggregate == "adjudicated" and (query_id, figure_id) in decided:
+                grade = decided[(query_id, figure_id)]
+            elif aggregate == "max":
                 grade = max(values)
             else:
                 counts = Counter(values)
                 grade = min(counts, key=lambda g: (-counts[g], g))
             qrels.setdefault(query_id, {})[figure_id] = grade
+        if aggregate == "adjudicated":
+            for (query_id, figure_id), grade in sorted(decided.items()):
+                qrels.setdefault(query_id, {}).setdefault(figure_id, grade)
         return qrels
 
     def import_qrels(self, path: str | Path, *, annotator: str) -> int:
