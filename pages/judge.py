@@ -26,6 +26,8 @@ from pages.common import (
 )
 from pages.components import md_escape, plural, show_figure, show_sign_sentences
 from patimg.evaluation import (
+    HIGHLY_RELEVANT,
+    MARGINAL,
     NOT_RELEVANT,
     RELEVANT,
     JudgmentStore,
@@ -37,18 +39,35 @@ from patimg.evaluation import (
     pool_grades,
     query_spec,
 )
+from patimg.evaluation.store import TAGS
 
 GRID_COLUMNS = 3
 GRID_PAGE = 12
 SENTENCES_PER_SIGN = 3
-LABEL_RELEVANT, LABEL_NOT, LABEL_SKIP = "Relevant [r]", "Not relevant [n]", "Skip [s]"
+#: One button per grade: (label with its keys, widget key). r and n are the binary habit, 2 and 0.
+GRADE_BUTTONS = {
+    NOT_RELEVANT: ("Not relevant [n 0]", "judge_not_relevant"),
+    MARGINAL: ("Marginal [1]", "judge_marginal"),
+    RELEVANT: ("Relevant [r 2]", "judge_relevant"),
+    HIGHLY_RELEVANT: ("Highly relevant [3]", "judge_highly_relevant"),
+}
+LABEL_SKIP, LABEL_UNDO = "Skip [s]", "Undo [u]"
+KEYS = {
+    "n": GRADE_BUTTONS[NOT_RELEVANT][0],
+    "r": GRADE_BUTTONS[RELEVANT][0],
+    **{str(grade): label for grade, (label, _) in GRADE_BUTTONS.items()},
+    "s": LABEL_SKIP,
+    "u": LABEL_UNDO,
+}
 GRADE_BADGES = {
-    RELEVANT: ":green-badge[relevant]",
     NOT_RELEVANT: ":red-badge[not relevant]",
+    MARGINAL: ":orange-badge[marginal]",
+    RELEVANT: ":green-badge[relevant]",
+    HIGHLY_RELEVANT: ":green-badge[highly relevant]",
     None: ":gray-badge[not judged yet]",
 }
 
-# Maps the keys r/n/s to clicks on the buttons above (Streamlit has no key bindings). window.parent is the page
+# Maps the keys 0-3, r, n, s and u to clicks on the buttons above (Streamlit has no key bindings). window.parent is the page
 # itself (or the page around an iframe); the listener is installed once per browser tab
 # and looks the buttons up at key time, and ignores keys typed into text fields.
 KEYBOARD_SCRIPT = """
@@ -68,7 +87,7 @@ if (!doc.patimgJudgeKeys) {
   });
 }
 </script>
-""".replace("LABELS", json.dumps({"r": LABEL_RELEVANT, "n": LABEL_NOT, "s": LABEL_SKIP}))
+""".replace("LABELS", json.dumps(KEYS))
 
 st.title("Judge results")
 path = collection_or_stop()
@@ -181,11 +200,29 @@ if not pool:
 
 
 def _judge(figure_id: str, grade: int, advance: bool) -> None:
-    store.judge(query_id, figure_id, grade, annotator=annotator)
+    before = next(
+        (j for j in store.judgments(query_id, annotator=annotator) if j.figure_id == figure_id), None
+    )
+    st.session_state["judge_last"] = (figure_id, before)  # what Undo puts back
+    tags = st.session_state.get(f"judge_tags_{figure_id}", [])
+    note = st.session_state.get(f"judge_note_{figure_id}", "").strip()
+    store.judge(query_id, figure_id, grade, annotator=annotator, tags=tags, note=note)
     if advance:
         st.session_state["judge_current"] = (
             next_unjudged(store, query_id, pool, annotator=annotator, after=figure_id) or figure_id
         )
+
+
+def _undo() -> None:
+    """Put the last judgment back as it was (or unjudged), and show that result again."""
+    figure_id, before = st.session_state.pop("judge_last")
+    if before is None:
+        store.withdraw(query_id, figure_id, annotator=annotator)
+    else:
+        store.judge(
+            query_id, figure_id, before.grade, annotator=annotator, tags=before.tags, note=before.note
+        )
+    st.session_state["judge_current"] = figure_id
 
 
 def _skip(figure_id: str) -> None:
@@ -235,6 +272,22 @@ def _show_query() -> None:
         st.markdown("Text: " + md_escape(spec.text))
 
 
+with st.expander("Judging guidelines", expanded=False):
+    guidelines = store.guidelines()
+    if guidelines:
+        st.text(guidelines)
+    else:
+        st.caption("No guidelines written for this collection yet.")
+    edited = st.text_area(
+        "Edit the guidelines (shared by every annotator of the collection)",
+        guidelines,
+        key="judge_guidelines",
+    )
+    if st.button("Save guidelines", key="save_guidelines", disabled=edited == guidelines):
+        with reporting_errors():
+            store.save_guidelines(edited)
+            st.rerun()
+
 judged, total = judging_progress(store, query_id, pool, annotator=annotator)
 st.progress(judged / total, text=f"{judged} / {total} judged by {md_escape(annotator)}")
 if judged == total:
@@ -255,19 +308,25 @@ if view == "One at a time":
     history = store.history(query_id, current)
     own = [h for h in history if h.annotator == annotator]
 
+    mine = next((j for j in store.judgments(query_id, annotator=annotator) if j.figure_id == current), None)
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button(
-            LABEL_RELEVANT,
-            type="primary",
-            key="judge_relevant",
-            on_click=_judge,
-            args=(current, RELEVANT, True),
-        )
-        st.button(LABEL_NOT, key="judge_not_relevant", on_click=_judge, args=(current, NOT_RELEVANT, True))
+        for grade, (label, key) in GRADE_BUTTONS.items():
+            kind = "primary" if grade == RELEVANT else "secondary"
+            st.button(label, type=kind, key=key, on_click=_judge, args=(current, grade, True))
         st.button(LABEL_SKIP, key="judge_skip", on_click=_skip, args=(current,))
+        st.button(LABEL_UNDO, key="judge_undo", on_click=_undo, disabled="judge_last" not in st.session_state)
         st.button("◀ Previous", key="judge_previous", on_click=_move, args=(current, -1))
         st.button("Next ▶", key="judge_next", on_click=_move, args=(current, 1))
-        st.caption("Keys: r relevant · n not relevant · s skip")
+        st.caption("Keys: 0-3 grade · r relevant (2) · n not relevant (0) · s skip · u undo")
+    with st.container(horizontal=True):
+        st.multiselect(
+            "Why (optional)",
+            TAGS,
+            default=list(mine.tags) if mine else [],
+            key=f"judge_tags_{current}",
+            help="visual: looks alike · semantic: means the same · part: shows a part of the query's object",
+        )
+        st.text_input("Note (optional)", value=mine.note if mine else "", key=f"judge_note_{current}")
     # Our own script (no document text in it); st.html runs it in the page itself.
     st.html(KEYBOARD_SCRIPT, unsafe_allow_javascript=True)
 

@@ -103,7 +103,7 @@ def test_judging_a_figure_query_one_result_at_a_time(demo_copy: Path) -> None:
     assert at.session_state["judge_current"] not in {first, second, third}
 
     store = _store(demo_copy)
-    assert store.qrels() == {query_id: {first: 1, second: 0}}
+    assert store.qrels() == {query_id: {first: 2, second: 0}}  # relevant is grade 2 of 0-3
     assert store.get_query(query_id).figure_id == query_figure
     assert len(store.search_log(query_id=query_id, user="ann")) == 6  # one search per method, logged
 
@@ -113,7 +113,7 @@ def test_judging_a_figure_query_one_result_at_a_time(demo_copy: Path) -> None:
     at.button(key="judge_not_relevant").click().run()
     assert not at.exception
     assert store.qrels()[query_id][first] == 0
-    assert [h.grade for h in store.history(query_id, first)] == [1, 0]
+    assert [h.grade for h in store.history(query_id, first)] == [2, 0]
     assert _progress(at) == (2, total)
 
     # The grid judges in place.
@@ -124,7 +124,27 @@ def test_judging_a_figure_query_one_result_at_a_time(demo_copy: Path) -> None:
     at.button(key=f"grid-not-{unjudged[1]}").click().run()
     assert not at.exception
     assert _progress(at) == (4, total)
-    assert store.qrels()[query_id][unjudged[0]] == 1
+    assert store.qrels()[query_id][unjudged[0]] == 2
+
+    # Graded, tagged, noted, undone: one at a time again, on a result nobody judged yet.
+    at.radio(key="judge_view").set_value("One at a time").run()
+    current = next(fid for fid in pool if fid not in store.qrels()[query_id])
+    at.session_state["judge_current"] = current
+    at.run()
+    at.multiselect(key=f"judge_tags_{current}").set_value(["visual", "part"]).run()
+    at.text_input(key=f"judge_note_{current}").set_value("same hub, other blades").run()
+    at.button(key="judge_highly_relevant").click().run()
+    assert not at.exception
+    mine = next(j for j in store.judgments(query_id, annotator="ann") if j.figure_id == current)
+    assert (mine.grade, mine.tags, mine.note) == (3, ("visual", "part"), "same hub, other blades")
+    at.button(key="judge_undo").click().run()  # the first judgment of it: it is unjudged again
+    assert current not in store.qrels()[query_id]
+    assert at.session_state["judge_current"] == current
+    assert [h.grade for h in store.history(query_id, current)] == [3, -1]
+    at.button(key="judge_marginal").click().run()
+    at.button(key="judge_not_relevant").click().run()  # the next one
+    at.button(key="judge_undo").click().run()
+    assert store.qrels()[query_id][current] == 1 and at.session_state["judge_current"] != current
 
 
 def test_two_annotators_keep_their_own_judgments(demo_copy: Path) -> None:
@@ -263,7 +283,7 @@ def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> 
             assert external == [], "an offline app asks for nothing outside this machine"
             chromium.close()
     grades = sorted(j.grade for j in _store(demo_copy).judgments())
-    assert grades == [0, 1]
+    assert grades == [0, 2]  # r is relevant (2), n not relevant (0)
 
 
 def test_the_cli_and_the_evaluate_page_give_the_same_numbers(demo_copy: Path, capsys) -> None:

@@ -26,6 +26,8 @@ reported per method so a shallow pool is visible.
 
 from patimg.evaluation.collection import CollectionEvaluation, evaluate_collection, format_table_1
 from patimg.evaluation.judging import (
+    HIGHLY_RELEVANT,
+    MARGINAL,
     NOT_RELEVANT,
     RELEVANT,
     import_qrels_bytes,
@@ -51,6 +53,8 @@ from patimg.evaluation.trec import (
 )
 
 __all__ = [
+    "HIGHLY_RELEVANT",
+    "MARGINAL",
     "NOT_RELEVANT",
     "RELEVANT",
     "CollectionEvaluation",

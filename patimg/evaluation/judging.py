@@ -10,8 +10,8 @@ from pathlib import Path
 from patimg.errors import BadInputError
 from patimg.evaluation.trec import read_qrels
 
-#: Grades the Judge page writes.
-NOT_RELEVANT, RELEVANT = 0, 1
+#: Grades the Judge page writes: 0 not relevant, 1 marginal, 2 relevant, 3 highly relevant (``r`` is 2).
+NOT_RELEVANT, MARGINAL, RELEVANT, HIGHLY_RELEVANT = 0, 1, 2, 3
 
 
 def _own_judgments(store, query_id: str, annotator: str) -> dict[str, int]:

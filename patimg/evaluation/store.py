@@ -37,6 +37,12 @@ from patimg.vocabulary import AGGREGATES
 
 #: The annotator name final grades are recorded under when annotators disagree (the adjudication view).
 ADJUDICATOR = "adjudicated"
+#: The grades, as assessors use them (UPAIR, IPRally): 0 not relevant, 1 marginal, 2 relevant, 3 highly relevant.
+GRADES = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "highly relevant"}
+#: Why a result is relevant: it looks alike, it means the same, or it shows a part of the query's object.
+TAGS = ("visual", "semantic", "part")
+#: The history's grade of a judgment taken back.
+WITHDRAWN = -1
 
 QUERY_KINDS = ("figure", "image", "text")
 
@@ -57,6 +63,8 @@ CREATE TABLE IF NOT EXISTS judgments (
     annotator TEXT NOT NULL,
     grade INTEGER NOT NULL,
     time TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (query_id, figure_id, annotator)
 );
 CREATE TABLE IF NOT EXISTS judgment_history (
@@ -65,7 +73,9 @@ CREATE TABLE IF NOT EXISTS judgment_history (
     figure_id TEXT NOT NULL,
     annotator TEXT NOT NULL,
     grade INTEGER NOT NULL,
-    time TEXT NOT NULL
+    time TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS judgment_history_pair ON judgment_history (query_id, figure_id);
 CREATE TRIGGER IF NOT EXISTS judgment_history_no_update BEFORE UPDATE ON judgment_history
@@ -110,13 +120,22 @@ class JudgedQuery:
 
 @dataclass(frozen=True)
 class Judgment:
-    """One annotator's grade of one figure for one query (current, or a history entry)."""
+    """One annotator's grade of one figure for one query (current, or a history entry).
+
+    Attributes:
+        grade: 0 not relevant, 1 marginal, 2 relevant, 3 highly relevant (:data:`GRADES`); in the history,
+            :data:`WITHDRAWN` marks a judgment taken back (undo).
+        tags: Why (``"visual"``, ``"semantic"``, ``"part"``: see :data:`TAGS`).
+        note: The annotator's free text.
+    """
 
     query_id: str
     figure_id: str
     grade: int
     annotator: str
     time: str
+    tags: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,12 @@ class SearchLogEntry:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _judgment(row: sqlite3.Row) -> Judgment:
+    values = dict(row)
+    values["tags"] = tuple(t for t in values.get("tags", "").split(",") if t)
+    return Judgment(**values)
 
 
 def _check_token(value: str, *, what: str) -> str:
@@ -163,6 +188,11 @@ class JudgmentStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            for table in ("judgments", "judgment_history"):  # stores from before tags and notes gain them
+                columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for column in ("tags", "note"):
+                    if column not in columns:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -277,60 +307,120 @@ class JudgmentStore:
 
     # ---------------------------------------------------------------------------------------- judgments
 
-    def judge(self, query_id: str, figure_id: str, grade: int, *, annotator: str) -> None:
+    def judge(
+        self,
+        query_id: str,
+        figure_id: str,
+        grade: int,
+        *,
+        annotator: str,
+        tags: Sequence[str] = (),
+        note: str = "",
+    ) -> None:
         """Record ``annotator``'s grade of ``figure_id`` for ``query_id`` (replaces their earlier one;
-        the history keeps both).
+        the history keeps both), with optional tags (:data:`TAGS`) and a note.
 
         Raises:
-            BadInputError: An id or the annotator is empty or has whitespace, or the grade is not an
-                integer >= 0.
+            BadInputError: An id or the annotator is empty or has whitespace, the grade is not an integer
+                >= 0, or a tag is unknown.
         """
-        self.judge_many([(query_id, figure_id, grade)], annotator=annotator)
+        unknown = sorted(set(tags) - set(TAGS))
+        if unknown:
+            raise BadInputError("tags", f"unknown tag(s) {', '.join(unknown)}; use {', '.join(TAGS)}")
+        self.judge_many([(query_id, figure_id, grade)], annotator=annotator, tags=tags, note=note)
 
-    def judge_many(self, items: Sequence[tuple[str, str, int]], *, annotator: str) -> int:
+    def judge_many(
+        self,
+        items: Sequence[tuple[str, str, int]],
+        *,
+        annotator: str,
+        tags: Sequence[str] = (),
+        note: str = "",
+    ) -> int:
         """Record several ``(query_id, figure_id, grade)`` judgments in one transaction; returns how many."""
         annotator = _check_token(annotator, what="annotator")
         rows = []
         for query_id, figure_id, grade in items:
             if isinstance(grade, bool) or not isinstance(grade, int) or grade < 0:
-                raise BadInputError("grade", f"{grade!r} is not an integer >= 0 (0 not relevant, 1 relevant)")
+                raise BadInputError(
+                    "grade", f"{grade!r} is not an integer >= 0 (0 not relevant ... 3 highly relevant)"
+                )
             rows.append(
                 (_check_token(query_id, what="query id"), _check_token(figure_id, what="figure id"), grade)
             )
-        time = _now()
+        time, tag_text = _now(), ",".join(tags)
         with self._write() as db:
             db.executemany(
-                "INSERT INTO judgment_history (query_id, figure_id, annotator, grade, time) VALUES (?, ?, ?, ?, ?)",
-                [(q, f, annotator, g, time) for q, f, g in rows],
+                "INSERT INTO judgment_history (query_id, figure_id, annotator, grade, time, tags, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(q, f, annotator, g, time, tag_text, note) for q, f, g in rows],
             )
             db.executemany(
-                "INSERT INTO judgments (query_id, figure_id, annotator, grade, time) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO judgments (query_id, figure_id, annotator, grade, time, tags, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (query_id, figure_id, annotator) DO UPDATE SET grade = excluded.grade,"
-                " time = excluded.time",
-                [(q, f, annotator, g, time) for q, f, g in rows],
+                " time = excluded.time, tags = excluded.tags, note = excluded.note",
+                [(q, f, annotator, g, time, tag_text, note) for q, f, g in rows],
             )
         return len(rows)
 
+    @property
+    def guidelines_path(self) -> Path:
+        """The collection's judging guidelines (plain text beside the database)."""
+        return self.folder / "guidelines.md"
+
+    def guidelines(self) -> str:
+        """The judging guidelines annotators read beside the pool (``""`` when none are written yet)."""
+        try:
+            return self.guidelines_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def save_guidelines(self, text: str) -> None:
+        """Replace the judging guidelines (atomically)."""
+        from patimg.fileio import atomic_write_text
+
+        self._require_writable()
+        atomic_write_text(self.guidelines_path, text)
+
+    def withdraw(self, query_id: str, figure_id: str, *, annotator: str) -> None:
+        """Take ``annotator``'s judgment back (undo of a first judgment): the result is unjudged again; the
+        history records :data:`WITHDRAWN`."""
+        annotator = _check_token(annotator, what="annotator")
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO judgment_history (query_id, figure_id, annotator, grade, time, note)"
+                " VALUES (?, ?, ?, ?, ?, 'withdrawn')",
+                (query_id, figure_id, annotator, WITHDRAWN, _now()),
+            )
+            db.execute(
+                "DELETE FROM judgments WHERE query_id = ? AND figure_id = ? AND annotator = ?",
+                (query_id, figure_id, annotator),
+            )
+
     def judgments(self, query_id: str | None = None, *, annotator: str | None = None) -> list[Judgment]:
         """Current judgments (of one query and/or one annotator), sorted by query, figure, annotator."""
-        sql, params = "SELECT query_id, figure_id, grade, annotator, time FROM judgments WHERE 1=1", []
+        sql, params = (
+            "SELECT query_id, figure_id, grade, annotator, time, tags, note FROM judgments WHERE 1=1",
+            [],
+        )
         if query_id is not None:
             sql, params = sql + " AND query_id = ?", [*params, query_id]
         if annotator is not None:
             sql, params = sql + " AND annotator = ?", [*params, annotator]
         with self._connect() as db:
             rows = db.execute(sql + " ORDER BY query_id, figure_id, annotator", params).fetchall()
-        return [Judgment(**dict(row)) for row in rows]
+        return [_judgment(row) for row in rows]
 
     def history(self, query_id: str, figure_id: str) -> list[Judgment]:
         """Every judgment ever made of this figure for this query (all annotators), oldest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT query_id, figure_id, grade, annotator, time FROM judgment_history"
+                "SELECT query_id, figure_id, grade, annotator, time, tags, note FROM judgment_history"
                 " WHERE query_id = ? AND figure_id = ? ORDER BY id",
                 (query_id, figure_id),
             ).fetchall()
-        return [Judgment(**dict(row)) for row in rows]
+        return [_judgment(row) for row in rows]
 
     def qrels(self, *, aggregate: str = "max", annotator: str | None = None) -> dict[str, dict[str, int]]:
         """Current judgments as qrels: query id -> figure id -> grade.
