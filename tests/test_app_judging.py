@@ -304,6 +304,7 @@ def test_the_cli_and_the_evaluate_page_give_the_same_numbers(demo_copy: Path, ca
     second = figures[-1].figure_id
     store.judge_many([(second, figures[2].figure_id, 1), (second, figures[3].figure_id, 0)], annotator="bob")
     store.judge_many([(figures[4].figure_id, figures[5].figure_id, 0)], annotator="bob")
+    store.judge_many([(first, fid, 2) for fid in same] + [(first, figures[-1].figure_id, 1)], annotator="bob")
 
     assert main(["eval", "--collection", str(demo_copy), "--json", "--quiet"]) == 0
     cli = json.loads(capsys.readouterr().out)
@@ -319,3 +320,16 @@ def test_the_cli_and_the_evaluate_page_give_the_same_numbers(demo_copy: Path, ca
         assert float(row["P@1"]) == pytest.approx(run["P@1"]), name
     summary = next(m.value for m in evaluate.markdown if "evaluated" in m.value)
     assert summary.startswith("**2** queries evaluated")
+    # The paired tests: the same p-values as the CLI's comparisons.
+    shown = next(d.value for d in evaluate.dataframe if "p-value" in d.value.columns)
+    assert len(shown) == len(cli["comparisons"]) == 15
+    for row, comparison in zip(shown.to_dict("records"), cli["comparisons"], strict=True):
+        assert row["method"] == RUN_LABELS[comparison["a"]] and row["against"] == RUN_LABELS[comparison["b"]]
+        if comparison["p_value"] is None:
+            assert row["p-value"] is None or row["p-value"] != row["p-value"]  # shown as missing
+        else:
+            assert row["p-value"] == pytest.approx(comparison["p_value"])
+    # Agreement: ann and bob both judged the first query's results.
+    pairs = next(d.value for d in evaluate.dataframe if "cohen_kappa" in d.value.columns)
+    assert pairs.to_dict("records")[0]["n"] == len(same) + 1
+    assert any("Krippendorff's alpha" in m.value for m in evaluate.markdown)
