@@ -233,8 +233,9 @@ def test_a_bad_qrels_upload_shows_the_line_not_a_traceback(demo_copy: Path) -> N
 
 
 @pytest.mark.browser
-def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> None:
-    """The r/n/s keys click the buttons (the script reaches the page through ``window.parent``)."""
+def test_keys_judge_with_grades_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> None:
+    """The r/n/s and grade keys click the buttons; Evaluate then shows graded measures, kappa and p-values."""
+    from patimg.collection import Collection
     from tests.appserver import (
         CHROMIUM,
         CHROMIUM_ARGS,
@@ -271,19 +272,29 @@ def test_keys_r_n_s_judge_in_a_real_browser(demo_copy: Path, tmp_path: Path) -> 
             page.keyboard.press("s")
             page.keyboard.press("n")
             page.get_by_text(re.compile(r"^2 / \d+ judged by ann$")).first.wait_for()
+            page.keyboard.press("3")
+            page.get_by_text(re.compile(r"^3 / \d+ judged by ann$")).first.wait_for()
             assert not page.get_by_text("Traceback").count()
             page.screenshot(path=str(tmp_path / "judge.png"), full_page=True)
-            # The Evaluate page now scores every method on the one relevant judgment.
+            # A second annotator graded the same results, and a second query is judged: agreement and tests.
+            store = _store(demo_copy)
+            store.judge_many([(j.query_id, j.figure_id, 2) for j in store.judgments()], annotator="bob")
+            figures = Collection.open(demo_copy).figure_records()
+            store.judge(figures[0].figure_id, figures[1].figure_id, 3, annotator="bob")
+            # The Evaluate page scores every method on the graded judgments, with kappa and p-values.
             page.get_by_role("link", name="Evaluate").first.click()
-            page.get_by_text(re.compile(r"1 query evaluated")).first.wait_for()
+            page.get_by_text(re.compile(r"2 queries evaluated")).first.wait_for()
             page.locator("table").get_by_text("re-ranking avg").first.wait_for()
+            page.get_by_text("Is the difference real?").first.wait_for()
+            page.get_by_text("Agreement between annotators").first.wait_for()
+            page.get_by_text(re.compile(r"Krippendorff's alpha")).first.wait_for()
             page.wait_for_timeout(1500)  # let the per-query chart draw before the screenshot
             page.screenshot(path=str(tmp_path / "evaluate.png"), full_page=True)
             assert not page.get_by_text("Traceback").count()
             assert external == [], "an offline app asks for nothing outside this machine"
             chromium.close()
-    grades = sorted(j.grade for j in _store(demo_copy).judgments())
-    assert grades == [0, 2]  # r is relevant (2), n not relevant (0)
+    grades = sorted(j.grade for j in _store(demo_copy).judgments(annotator="ann"))
+    assert grades == [0, 2, 3]  # r is relevant (2), n not relevant (0), 3 highly relevant
 
 
 def test_the_cli_and_the_evaluate_page_give_the_same_numbers(demo_copy: Path, capsys) -> None:
