@@ -269,23 +269,19 @@ def build_indexes(
     current = current_generation(root)
     generation = new_generation(root)
     try:
-        visual_encoder = get_visual_encoder(visual_spec)
-        previous = stored_vectors(store, VISUAL)
-        ids, vectors = encode_visual(store, encoder=visual_encoder, rebuild=rebuild, progress=progress)
-        kind = index_kind or _recorded_kind(store, VISUAL)
-        infos[VISUAL] = _write_index(
-            current / VISUAL, generation / VISUAL, VISUAL, ids, vectors, previous, visual_encoder.info(), kind
+        stages = (
+            (VISUAL, visual_spec, get_visual_encoder, encode_visual),
+            (TEXT, text_spec, get_text_encoder, encode_text),
         )
-        encoders[VISUAL] = {"spec": visual_spec, **visual_encoder.info()}
-
-        text_encoder = get_text_encoder(text_spec)
-        previous = stored_vectors(store, TEXT)
-        ids, vectors = encode_text(store, encoder=text_encoder, rebuild=rebuild, progress=progress)
-        kind = index_kind or _recorded_kind(store, TEXT)
-        infos[TEXT] = _write_index(
-            current / TEXT, generation / TEXT, TEXT, ids, vectors, previous, text_encoder.info(), kind
-        )
-        encoders[TEXT] = {"spec": text_spec, **text_encoder.info()}
+        for channel, spec, make_encoder, encode in stages:
+            encoder = make_encoder(spec)
+            previous = stored_vectors(store, channel)
+            ids, vectors = encode(store, encoder=encoder, rebuild=rebuild, progress=progress)
+            kind = index_kind or _recorded_kind(store, channel)
+            infos[channel] = _write_index(
+                current / channel, generation / channel, channel, ids, vectors, previous, encoder.info(), kind
+            )
+            encoders[channel] = {"spec": spec, **encoder.info()}
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)  # an interrupted build leaves the current one as it was
         raise

@@ -308,16 +308,14 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
     if not unit.images:
         kept = collection.figure_records(patent.patent_id)
         kept_labels = {f.figure_id: collection.labels(f.figure_id) for f in kept}
-        collection.write_publication(
-            source_key=unit.key,
-            source=str(unit.source),
-            source_kind=unit.kind,
-            patent=patent,
-            sentences=document.sentences if document else (),
-            figure_descriptions=document.figure_descriptions if document else {},
-            figures=None,
-            labels={},
-            links=link_figures(document=document, figures=kept, labels=kept_labels),
+        _store_unit(
+            collection,
+            unit,
+            patent,
+            document,
+            None,
+            {},
+            link_figures(document=document, figures=kept, labels=kept_labels),
         )
         return patent.patent_id, 0  # the kept figures were stored by an earlier run
     drawings = _drawing_refs(document, unit.images)
@@ -333,23 +331,28 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
         raise BadInputError(str(unit.source), "; ".join(unreadable))
     try:
         links = link_figures(document=document, figures=figures, labels=labels)
-        collection.write_publication(
-            source_key=unit.key,
-            source=str(unit.source),
-            source_kind=unit.kind,
-            patent=patent,
-            sentences=document.sentences if document else (),
-            figure_descriptions=document.figure_descriptions if document else {},
-            figures=figures,
-            labels=labels,
-            links=links,
-        )
+        _store_unit(collection, unit, patent, document, figures, labels, links)
     except BaseException:
         discard_unstored_images(collection, figures)
         raise
     if problems is not None:
         problems.extend(unreadable)
     return patent.patent_id, len(figures)
+
+
+def _store_unit(collection: Collection, unit, patent: Patent, document, figures, labels, links) -> None:
+    """One publication unit into the collection, in its one transaction (``figures=None`` keeps the stored ones)."""
+    collection.write_publication(
+        source_key=unit.key,
+        source=str(unit.source),
+        source_kind=unit.kind,
+        patent=patent,
+        sentences=document.sentences if document else (),
+        figure_descriptions=document.figure_descriptions if document else {},
+        figures=figures,
+        labels=labels,
+        links=links,
+    )
 
 
 def ingest(
