@@ -1,4 +1,5 @@
-"""Searching a channel's FAISS index: top-k by inner product, with figure-id filters that really return k.
+"""Searching a channel's FAISS index: top-k by inner product, with figure-id filters that really return k,
+and the compressed kind's candidates re-ranked with its exact vectors.
 
 Split from :mod:`patimg.indexes` (building, loading, updating) to keep each module readable; import
 ``search_index`` from either.
