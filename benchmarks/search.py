@@ -143,9 +143,8 @@ def run(n: int, args: argparse.Namespace, emit) -> None:
             tuned = f"nprobe={p['nprobe']} re-rank {p['rerank_factor']}x k"
             label = f"IVF{p['nlist']},PQ{p['m']} {tuned} (tuned: {p['tuning']['seconds']:.0f} s)"
             emit(row(auto, label, auto_build_s, True))
-            codes = LoadedIndex(
-                index=auto.index, ids=auto.ids, info=auto.info
-            )  # the same codes, no exact vectors
+            # The same codes (and file) without the exact vectors: what re-ranking adds.
+            codes = LoadedIndex(index=auto.index, ids=auto.ids, info=auto.info, path=auto.path)
             emit(
                 row(
                     codes, f"IVF{p['nlist']},PQ{p['m']} nprobe={p['nprobe']}, no re-rank", auto_build_s, False
