@@ -1,32 +1,53 @@
-"""Index choice by size: build time, query latency, recall@k against exact search, bytes per vector.
+"""Index choice by size: recall@50 (also filtered) against exact search, latency, RAM a vector, build time.
 
-Builds each index type through ``patimg.indexes.build_memory_index`` (the code path collections use) over
-random unit vectors and times single queries (an examiner's interactive search), then prints a table
-and the command that produced it.
+For each size, in one run: exact search (``flat``, timed like the others), the index a collection of that size
+would get (``"auto"``, built through ``build_index`` into a temporary folder and opened with ``load_index``,
+memory-mapped, as a collection does), the same compressed index without re-ranking (its codes alone), and
+HNSW where it builds in reasonable time. Queries are single (an examiner's interactive search): perturbed
+copies of collection vectors. Recall is against exact top-50 computed by brute force; the filtered recall lets a
+random 10% of the collection through (an office, date or class filter), applied inside the search.
 
-Random unit vectors in 512 dimensions have no cluster structure, which is the *worst* case for IVF and
-HNSW: recall on real CLIP / sentence vectors is higher at the same settings. ``--data clustered`` draws
-vectors around 1,000 centres instead, closer to real embeddings.
+``--data clustered`` (default) draws vectors around 1,000 centres, shaped like real embeddings (neighbours share
+a cluster); ``random`` unit vectors have no structure, the worst case for IVF and HNSW. Vectors are generated a
+batch at a time. ``bytes_per_vector`` is the RAM of the index (codes, ids, centroids); the compressed kind's
+float16 exact vectors (2 * d bytes a vector) stay on disk, memory-mapped.
 
-    OMP_NUM_THREADS=1 python benchmarks/search.py --sizes 30000 1000000
+    OMP_NUM_THREADS=1 python benchmarks/search.py --sizes 1000000 --data clustered --json
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from patimg.indexes import build_memory_index, search_index
+from patimg.indexes import INDEX_FILE, LoadedIndex, build_index, build_memory_index, load_index, search_index
+from patimg.indexes.compressed import exact_top
+
+FIELDS = (
+    "size",
+    "index",
+    "kind",
+    "auto",
+    "recall_at_50",
+    "filtered_recall_at_50",
+    "p50_ms",
+    "p99_ms",
+    "bytes_per_vector",
+    "build_s",
+)
 
 
 def unit_vectors(n: int, dim: int, *, seed: int, data: str) -> np.ndarray:
-    """``n`` float32 unit rows, built in chunks to keep peak memory at one copy."""
+    """``n`` float32 unit rows, built in batches to keep peak memory at one copy."""
     rng = np.random.default_rng(seed)
     out = np.empty((n, dim), np.float32)
     centres = rng.standard_normal((1000, dim)).astype(np.float32) if data == "clustered" else None
@@ -39,74 +60,113 @@ def unit_vectors(n: int, dim: int, *, seed: int, data: str) -> np.ndarray:
     return out
 
 
-def configs(n: int, hnsw_max: int) -> list[tuple[str, str, dict]]:
-    nlist = int(np.sqrt(n))
-    rows = [("flat", "flat", {})]
-    rows += [
-        (f"ivfpq nlist={nlist} PQ64 nprobe={p}", "ivfpq", {"nlist": nlist, "pq_bytes": 64, "nprobe": p})
-        for p in (8, 32)
-    ]
-    rows += [(f"ivfpq nlist={nlist} PQ32 nprobe=32", "ivfpq", {"nlist": nlist, "pq_bytes": 32, "nprobe": 32})]
-    if n <= hnsw_max:
-        rows += [(f"hnsw M=32 efSearch={ef}", "hnsw", {"ef_search": ef}) for ef in (64, 128)]
-    return rows
-
-
-def run(n: int, dim: int, queries: int, k: int, data: str, hnsw_max: int) -> list[dict]:
+def index_bytes(loaded: LoadedIndex) -> int:
+    """RAM of a FAISS index once its pages are in: what it serialises to (a memory-mapped index: its file, as
+    serialising it would skip the mapped lists; flat: the vectors, without serialising gigabytes)."""
     import faiss
 
-    base = unit_vectors(n, dim, seed=1, data=data)
-    # Queries: perturbed database vectors, as a figure query resembles some indexed figures.
+    if loaded.path is not None:
+        return (loaded.path / INDEX_FILE).stat().st_size
+    plain = faiss.downcast_index(loaded.index)
+    if isinstance(plain, faiss.IndexFlat):
+        return plain.ntotal * plain.code_size
+    return len(faiss.serialize_index(loaded.index))
+
+
+def measure(
+    loaded: LoadedIndex, queries: np.ndarray, truth, filtered_truth, allowed: set[str], k: int
+) -> dict:
+    """Single-query latency and recall@k, unfiltered and filtered (batched: not timed)."""
+    latencies, hits = [], []
+    for q in range(len(queries)):
+        started = time.perf_counter()
+        _, found = search_index(loaded, queries[q : q + 1], k)
+        latencies.append(time.perf_counter() - started)
+        hits.append(len(set(found[0]) & truth[q]) / k)
+    _, filtered = search_index(loaded, queries, k, allowed=allowed)
+    filtered_hits = [len(set(filtered[q]) & filtered_truth[q]) / k for q in range(len(queries))]
+    return {
+        "recall_at_50": round(float(np.mean(hits)), 4),
+        "filtered_recall_at_50": round(float(np.mean(filtered_hits)), 4),
+        "p50_ms": round(1000 * float(np.percentile(latencies, 50)), 3),
+        "p99_ms": round(1000 * float(np.percentile(latencies, 99)), 3),
+    }
+
+
+def run(n: int, args: argparse.Namespace, emit) -> None:
+    """Measure every index of one size, calling ``emit(row)`` as each is done."""
+    started = time.perf_counter()
+    base = unit_vectors(n, args.dim, seed=1, data=args.data)
     rng = np.random.default_rng(2)
-    query = base[rng.integers(0, n, queries)] + 0.5 * unit_vectors(queries, dim, seed=3, data="random")
-    query /= np.linalg.norm(query, axis=1, keepdims=True)
+    queries = base[rng.integers(0, n, args.queries)] + 0.5 * unit_vectors(
+        args.queries, args.dim, seed=3, data="random"
+    )
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     ids = [str(i) for i in range(n)]
-    exact = None
-    results = []
-    built: dict[tuple, tuple] = {}
-    for label, kind, options in configs(n, hnsw_max):
-        # Search-time settings (nprobe, efSearch) reuse the index built for the previous row.
-        key = (kind, tuple(sorted((o, v) for o, v in options.items() if o not in ("nprobe", "ef_search"))))
-        if key not in built:
-            built.clear()
-            gc.collect()
-            start = time.perf_counter()
-            built[key] = (build_memory_index(base, ids, kind=kind, **options), time.perf_counter() - start)
-        loaded, build_s = built[key]
-        if "ef_search" in options:
-            loaded.index.hnsw.efSearch = options["ef_search"]
-        if "nprobe" in options:
-            faiss.extract_index_ivf(loaded.index).nprobe = options["nprobe"]
-        latencies, found = [], []
-        for q in range(queries):
-            t0 = time.perf_counter()
-            _, hit_ids = search_index(loaded, query[q : q + 1], k)
-            latencies.append(time.perf_counter() - t0)
-            found.append(hit_ids[0])
-        if kind == "flat":
-            exact = [set(row) for row in found]
-        recall = float(np.mean([len(exact[q] & set(found[q])) / k for q in range(queries)]))
-        size = len(faiss.serialize_index(loaded.index))
-        results.append(
-            {
-                "n": n,
-                "index": label,
-                "built": loaded.info["index_type"],
-                "build_s": build_s,
-                "p50_ms": 1000 * float(np.percentile(latencies, 50)),
-                "p99_ms": 1000 * float(np.percentile(latencies, 99)),
-                "recall": recall,
-                "bytes_per_vector": size / n,
-            }
+    mask = np.random.default_rng(4).random(n) < args.filter_fraction
+    allowed = {ids[i] for i in np.flatnonzero(mask)}
+    truth = [{ids[r] for r in row} for row in exact_top(base, queries, args.k)]
+    filtered_truth = [{ids[r] for r in row} for row in exact_top(base, queries, args.k, allowed=mask)]
+    log(f"{n:,} vectors generated, ground truth computed in {time.perf_counter() - started:.0f} s")
+
+    def row(loaded: LoadedIndex, label: str, build_s: float, auto: bool) -> dict:
+        measured = measure(loaded, queries, truth, filtered_truth, allowed, args.k)
+        return {
+            "size": n,
+            "index": label,
+            "kind": loaded.info["index_type"],
+            "auto": auto,
+            **measured,
+            "bytes_per_vector": round(index_bytes(loaded) / n, 1),
+            "build_s": round(build_s, 1),
+        }
+
+    with tempfile.TemporaryDirectory(prefix="patimg-bench-") as folder:
+        start = time.perf_counter()
+        info = build_index(
+            base, ids, out_dir=Path(folder) / "visual", channel="visual", encoder_info={"dim": args.dim}
         )
-        print(_row(results[-1]), flush=True)
-    return results
+        auto_build_s = time.perf_counter() - start
+        start = time.perf_counter()
+        auto = load_index(Path(folder) / "visual")
+        log(
+            f"auto chose {info.index_type} ({info.params.get('choice', '')}); opened in {time.perf_counter() - start:.2f} s"
+        )
+
+        start = time.perf_counter()
+        flat = build_memory_index(base, ids, kind="flat")
+        emit(row(flat, "flat (exact)", time.perf_counter() - start, info.index_type == "flat"))
+        del flat
+        gc.collect()
+        if info.index_type != "flat":
+            p = info.params
+            tuned = f"nprobe={p['nprobe']} re-rank {p['rerank_factor']}x k"
+            label = f"IVF{p['nlist']},PQ{p['m']} {tuned} (tuned: {p['tuning']['seconds']:.0f} s)"
+            emit(row(auto, label, auto_build_s, True))
+            # The same codes (and file) without the exact vectors: what re-ranking adds.
+            codes = LoadedIndex(index=auto.index, ids=auto.ids, info=auto.info, path=auto.path)
+            emit(
+                row(
+                    codes, f"IVF{p['nlist']},PQ{p['m']} nprobe={p['nprobe']}, no re-rank", auto_build_s, False
+                )
+            )
+        del auto
+    if n <= args.hnsw_max:
+        gc.collect()
+        start = time.perf_counter()
+        hnsw = build_memory_index(base, ids, kind="hnsw")
+        emit(row(hnsw, "hnsw M=32 efSearch=128", time.perf_counter() - start, False))
 
 
-def _row(r: dict) -> str:
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def table_row(r: dict) -> str:
     return (
-        f"| {r['n']:>9,} | {r['index']:<34} | {r['build_s']:>8.1f} | {r['p50_ms']:>8.2f} | {r['p99_ms']:>8.2f} "
-        f"| {r['recall']:>9.3f} | {r['bytes_per_vector']:>8.0f} |"
+        f"| {r['size']:>10,} | {r['index']:<52} | {r['kind']:<5} | {'yes' if r['auto'] else '':<4} "
+        f"| {r['recall_at_50']:>6.3f} | {r['filtered_recall_at_50']:>8.3f} | {r['p50_ms']:>8.2f} "
+        f"| {r['p99_ms']:>8.2f} | {r['bytes_per_vector']:>7.0f} | {r['build_s']:>7.1f} |"
     )
 
 
@@ -116,33 +176,49 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--k", type=int, default=50)
-    parser.add_argument("--data", choices=["random", "clustered"], default="random")
+    parser.add_argument("--data", choices=["random", "clustered"], default="clustered")
+    parser.add_argument(
+        "--filter-fraction", type=float, default=0.1, help="share of rows a filter lets through"
+    )
     parser.add_argument("--threads", type=int, default=None, help="FAISS threads (default: OMP_NUM_THREADS)")
     parser.add_argument(
         "--hnsw-max", type=int, default=300_000, help="skip HNSW above this size (slow build)"
     )
+    parser.add_argument("--json", action="store_true", help="print a JSON list of rows instead of a table")
     args = parser.parse_args(argv)
     import faiss
 
     if args.threads:
         faiss.omp_set_num_threads(args.threads)
-    print(
-        f"command: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '')} python benchmarks/search.py "
+    command = (
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '')} python benchmarks/search.py "
         + " ".join(sys.argv[1:] if argv is None else argv)
     )
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, faiss {faiss.__version__}, "
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, faiss {faiss.__version__}, "
         f"{faiss.omp_get_max_threads()} FAISS threads; d={args.dim}, {args.queries} single queries, "
-        f"recall@{args.k} vs exact, data={args.data}"
+        f"recall@{args.k} vs exact, filter lets {args.filter_fraction:.0%} through, data={args.data}"
     )
-    print(
-        "| vectors   | index                              | build s  | p50 ms   | p99 ms   | recall@k  | B/vector |"
-    )
-    print(
-        "|-----------|------------------------------------|----------|----------|----------|-----------|----------|"
-    )
+    rows: list[dict] = []
+    if not args.json:
+        print(f"command: {command}\nmachine: {machine}")
+        print(
+            "|       size | index                                                | kind  | auto | recall "
+            "| filtered |   p50 ms |   p99 ms |  B/vec | build s |"
+        )
+        print("|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
+
+    def emit(row: dict) -> None:
+        rows.append(row)
+        if args.json:
+            log(json.dumps(row))
+        else:
+            print(table_row(row), flush=True)
+
     for n in args.sizes:
-        run(n, args.dim, args.queries, args.k, args.data, args.hnsw_max)
+        run(n, args, emit)
+    if args.json:
+        print(json.dumps([{key: row[key] for key in FIELDS} for row in rows], indent=1))
 
 
 if __name__ == "__main__":

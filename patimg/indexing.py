@@ -317,7 +317,13 @@ def _write_index(
     indexed = _unchanged_index_ids(current_dir, ids, vectors, previous, encoder_info, kind)
     if indexed is None:
         info = build_index(
-            vectors, ids, out_dir=out_dir, channel=channel, encoder_info=encoder_info, kind=kind
+            vectors,
+            ids,
+            out_dir=out_dir,
+            channel=channel,
+            encoder_info=encoder_info,
+            kind=kind,
+            note=_retrain_note(current_dir),
         )
         return info.to_dict()
     link_channel(current_dir, out_dir)
@@ -325,6 +331,20 @@ def _write_index(
     if not new_rows:
         return json.loads((out_dir / INFOS_FILE).read_text(encoding="utf-8"))
     return add_to_index(out_dir, vectors[new_rows], [ids[row] for row in new_rows]).to_dict()
+
+
+def _retrain_note(current_dir: Path) -> str:
+    """What to record when the current index asked to be retrained (its infos' ``needs_retrain``), else ``""``."""
+    from patimg.indexes import INFOS_FILE
+
+    try:
+        info = json.loads((current_dir / INFOS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    params = info.get("params", {})
+    if not params.get("needs_retrain"):
+        return ""
+    return f"retrained: the index held {info.get('count', 0):,} vectors, trained on {params.get('trained_on', 0):,}"
 
 
 def _unchanged_index_ids(

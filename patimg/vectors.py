@@ -4,6 +4,10 @@ A store is ``<name>.npy`` (the matrix, memory-mapped on load), ``<name>_ids.json
 ``<name>_info.json`` (the encoder that made them), each written atomically. Stores: ``visual`` and ``text``
 (per figure), ``sentences`` (per sentence text digest, the text channel's raw material). They let
 new publications be encoded alone and a figure of the collection be a query without re-encoding it.
+
+A compressed index keeps its own float16 copy of the vectors beside it (:func:`write_half_vectors`), row-aligned
+with the index, to re-rank candidates exactly: half the bytes of float32, memory-mapped
+(:func:`open_half_vectors`) so a search reads only the rows it re-ranks.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from patimg.fileio import atomic_write_bytes, atomic_write_json
+from patimg.fileio import atomic_write, atomic_write_bytes, atomic_write_json
 from patimg.vocabulary import INDEXED_CHANNELS
 
 if TYPE_CHECKING:
@@ -65,3 +69,43 @@ def stored_vectors(collection: Collection, channel: str) -> dict[str, np.ndarray
     if vectors is None:
         return {}
     return {fid: vectors[i] for i, fid in enumerate(ids)}
+
+
+#: Rows converted to float16 at a time, so writing 10M vectors never holds more than a batch twice.
+HALF_BATCH = 65_536
+
+
+def write_half_vectors(path: str | Path, parts: Sequence[Any]) -> int:
+    """Write the rows of ``parts`` (float arrays of one width, in order) as one float16 ``.npy``, atomically.
+
+    The parts may be memory maps (the old file when an index grows): they are copied a batch at a time, never
+    concatenated in memory, and the file is written under a temporary name, so a generation's hard-linked copy
+    is never changed in place.
+
+    Returns:
+        The number of rows written.
+    """
+    widths = {int(np.shape(part)[1]) for part in parts if len(part)}
+    if len(widths) > 1:
+        raise ValueError(f"parts of different widths {sorted(widths)}")
+    dim = widths.pop() if widths else (int(np.shape(parts[0])[1]) if parts else 0)
+    rows = sum(len(part) for part in parts)
+
+    def write(tmp: str) -> None:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(rows, dim))
+        at = 0
+        for part in parts:
+            for start in range(0, len(part), HALF_BATCH):
+                batch = np.asarray(part[start : start + HALF_BATCH], dtype=np.float16)
+                out[at : at + len(batch)] = batch
+                at += len(batch)
+        out.flush()
+        del out
+
+    atomic_write(path, write)
+    return rows
+
+
+def open_half_vectors(path: str | Path) -> np.ndarray:
+    """A float16 ``.npy`` written by :func:`write_half_vectors`, memory-mapped read-only (nothing is read yet)."""
+    return np.load(path, mmap_mode="r")

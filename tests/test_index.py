@@ -52,14 +52,17 @@ def test_add_appends_without_touching_existing_vectors(tmp_path):
         add_to_index(out, new[:1], ["F00003"])
 
 
-def test_auto_flat_becomes_hnsw_when_it_grows_past_the_threshold(tmp_path, monkeypatch):
-    monkeypatch.setattr(choice, "AUTO_FLAT_MAX_BYTES", 150 * 32 * 4)  # 150 vectors of 32 dimensions
+def test_auto_flat_becomes_compressed_when_it_grows_past_the_threshold(tmp_path, monkeypatch):
+    monkeypatch.setattr(choice, "AUTO_FLAT_MAX_BYTES", 300 * 32 * 4)  # 300 vectors of 32 dimensions
     out = tmp_path / "visual"
-    build_index(unit_rows(100), ids_for(100), out_dir=out, channel="visual", encoder_info=ENCODER)
-    info = add_to_index(out, unit_rows(100, seed=3), ids_for(100, prefix="N"))
-    assert info.index_type == "hnsw" and info.count == 200
+    build_index(unit_rows(250), ids_for(250), out_dir=out, channel="visual", encoder_info=ENCODER)
+    assert not (out / "vectors.f16.npy").exists()
+    info = add_to_index(out, unit_rows(1750, seed=3), ids_for(1750, prefix="N"))
+    assert info.index_type == "ivfpq" and info.count == 2000 and "rebuilt as ivfpq" in info.note
+    assert info.params["trained_on"] == 2000 and "tuning" in info.params
     loaded = load_index(out)
-    _, found = search_index(loaded, unit_rows(100)[:1], k=1)
+    assert loaded.exact is not None and len(loaded.exact) == 2000
+    _, found = search_index(loaded, unit_rows(250)[:1], k=1)
     assert found[0][0] == "F00000"  # the old vectors were carried over exactly
 
 
@@ -126,4 +129,4 @@ def test_auto_switches_earlier_for_wide_vectors(monkeypatch):
     monkeypatch.setattr(choice, "AUTO_FLAT_MAX_BYTES", 300 * 32 * 4)
     narrow = build_memory_index(unit_rows(300, dim=32), ids_for(300), kind="auto")
     wide = build_memory_index(unit_rows(300, dim=64), ids_for(300), kind="auto")
-    assert narrow.info["index_type"] == "flat" and wide.info["index_type"] == "hnsw"
+    assert narrow.info["index_type"] == "flat" and wide.info["index_type"] == "ivfpq"

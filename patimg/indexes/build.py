@@ -14,16 +14,24 @@ import numpy as np
 from patimg.errors import BadInputError, PatImgError
 from patimg.fileio import atomic_write
 from patimg.indexes.choice import (
+    DEFAULT_MEMORY_BUDGET,
+    DEFAULT_RERANK_FACTOR,
     HNSW_EF_CONSTRUCTION,
     HNSW_EF_SEARCH,
     HNSW_M,
     PQ_BYTES,
     RETRAIN_FACTOR,
-    auto_is_flat,
+    auto_kind,
     ivf_nlist,
     ivf_nprobe,
+    ivf_training_sample,
+    ivfpq_ram_bytes,
+    pq_bytes_for_budget,
     pq_subquantisers,
+    retrain_due,
 )
+from patimg.indexes.compressed import HALF_VECTORS_FILE, build_ivfpq, tune
+from patimg.vectors import open_half_vectors, write_half_vectors
 from patimg.vocabulary import INDEX_KINDS
 
 INDEX_FILE = "index.faiss"
@@ -44,6 +52,8 @@ class IndexInfo:
     requested_kind: str = "auto"
     versions: dict[str, str] = field(default_factory=dict)
     created: str = ""
+    #: What happened to the index that a reader should know (asked to retrain, retrained and why).
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-ready)."""
@@ -58,6 +68,10 @@ class LoadedIndex:
     ids: list[str]
     info: dict[str, Any]
     path: Path | None = None
+    #: The compressed kind's exact vectors (float16, row-aligned, memory-mapped when loaded from disk).
+    exact: np.ndarray | None = None
+    #: Candidates searched per result, re-ranked with ``exact``.
+    rerank_factor: int = 1
     _positions: dict[str, int] | None = None
 
     @property
@@ -96,62 +110,98 @@ def _check_vectors(vectors: Any, ids: Sequence[str], *, dim: int | None = None) 
     return matrix
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """Settings of :func:`_make_index` (documented at :func:`build_index`)."""
+
+    nlist: int | None = None
+    pq_bytes: int = PQ_BYTES
+    hnsw_m: int = HNSW_M
+    ef_search: int = HNSW_EF_SEARCH
+    nprobe: int | None = None
+    rerank: int | None = None
+    memory_budget: int = DEFAULT_MEMORY_BUDGET
+
+
 def _make_index(
-    matrix: np.ndarray,
-    kind: str,
-    *,
-    nlist: int | None,
-    pq_bytes: int,
-    hnsw_m: int,
-    ef_search: int,
-    nprobe: int | None,
-) -> tuple[Any, str, dict[str, Any]]:
-    """A filled FAISS index, the type actually built and its parameters."""
+    matrix: np.ndarray, kind: str, options: BuildOptions
+) -> tuple[Any, str, dict[str, Any], np.ndarray | None]:
+    """A filled FAISS index, the type actually built, its parameters and its exact float16 vectors (or None)."""
     import faiss
 
     n, dim = matrix.shape
+    reason = ""
     if kind == "auto":
-        kind = "flat" if auto_is_flat(n, dim) else "hnsw"
+        kind, reason = auto_kind(n, dim, options.memory_budget)
     if kind == "ivfpq":
-        nlist = nlist or ivf_nlist(n)
-        m = pq_subquantisers(dim, pq_bytes)
-        if n < max(256, 39 * nlist):
-            kind = (
-                "flat"  # too few vectors to train 256 PQ centroids; exact search is fast at this size anyway
-            )
-        else:
-            index = faiss.index_factory(dim, f"IVF{nlist},PQ{m}np", faiss.METRIC_INNER_PRODUCT)
-            # k-means cost grows with n * nlist: train on a fixed-seed sample (64 points a list, >= 65,536 for
-            # the 256 PQ centroids of each sub-space), then encode every vector.
-            sample_size = min(n, max(64 * nlist, 65_536))
-            rows = (
-                np.random.default_rng(0).choice(n, sample_size, replace=False)
-                if sample_size < n
-                else slice(None)
-            )
-            index.train(np.ascontiguousarray(matrix[rows]))
-            index.add(matrix)
-            index.nprobe = nprobe or ivf_nprobe(nlist)
-            params = {"nlist": nlist, "m": m, "nbits": 8, "nprobe": index.nprobe, "trained_on": n}
-            return index, "ivfpq", {**params, "training_sample": sample_size}
+        nlist = options.nlist or ivf_nlist(n)
+        if n >= max(256, 39 * nlist):
+            index, params, exact = _make_ivfpq(matrix, nlist, options)
+            return index, "ivfpq", {**params, **({"choice": reason} if reason else {})}, exact
+        kind = "flat"  # too few vectors to train 256 PQ centroids; exact search is fast at this size anyway
+        reason = f"{n} vectors are too few to train IVF{nlist},PQ: exact search"
     if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexHNSWFlat(dim, options.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = ef_search
+        index.hnsw.efSearch = options.ef_search
         index.add(matrix)
-        return index, "hnsw", {"M": hnsw_m, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": ef_search}
+        params = {"M": options.hnsw_m, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": options.ef_search}
+        return index, "hnsw", params, None
     if kind != "flat":
         raise BadInputError("kind", f"{kind!r} is not one of {', '.join(INDEX_KINDS)}")
     index = faiss.IndexFlatIP(dim)
     index.add(matrix)
-    return index, "flat", {}
+    return index, "flat", ({"choice": reason} if reason else {}), None
 
 
-def _save(out_dir: Path, index: Any, ids: Sequence[str], info: IndexInfo) -> None:
+def _make_ivfpq(matrix: np.ndarray, nlist: int, options: BuildOptions) -> tuple[Any, dict[str, Any], Any]:
+    """The compressed kind: IVF-PQ sized to the memory budget, its float16 exact vectors, tuned parameters.
+
+    ``rerank=0`` builds codes alone (no exact vectors: the approximate scores are returned, as before
+    re-ranking existed; benchmarks compare). Given ``nprobe`` or ``rerank``, they are used as they are (the
+    other at its default); with neither, both are tuned to the recall target (:func:`~.compressed.tune`).
+    """
+    n, dim = matrix.shape
+    pq_bytes = pq_bytes_for_budget(n, dim, nlist, options.memory_budget, options.pq_bytes)
+    m = pq_subquantisers(dim, pq_bytes)
+    index = build_ivfpq(matrix, nlist=nlist, m=m)
+    params: dict[str, Any] = {
+        "nlist": nlist,
+        "m": m,
+        "nbits": 8,
+        "trained_on": n,
+        "training_sample": ivf_training_sample(n, nlist),
+        "ram_bytes": ivfpq_ram_bytes(n, dim, nlist, m),
+        "memory_budget": options.memory_budget,
+    }
+    exact = None
+    if options.rerank != 0:
+        exact = np.empty((n, dim), np.float16)
+        for start in range(0, n, 65_536):
+            exact[start : start + 65_536] = matrix[start : start + 65_536]
+        params["exact_vectors"] = HALF_VECTORS_FILE
+    if exact is None or options.nprobe is not None or options.rerank is not None:
+        index.nprobe = options.nprobe or ivf_nprobe(nlist)
+        factor = 0 if exact is None else options.rerank or DEFAULT_RERANK_FACTOR
+        return index, {**params, "nprobe": index.nprobe, "rerank_factor": factor}, exact
+    tuning = tune(index, matrix, exact)
+    params.update(nprobe=tuning.pop("nprobe"), rerank_factor=tuning.pop("rerank_factor"), tuning=tuning)
+    return index, params, exact
+
+
+def _save(
+    out_dir: Path, index: Any, ids: Sequence[str], info: IndexInfo, exact: Sequence[Any] | None = None
+) -> None:
+    """Write the index, its exact vectors (``exact``: row blocks, in order), ids and infos, each atomically and
+    the infos last; a stale exact-vectors file of an earlier kind is removed first."""
     import faiss
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    if exact is None:
+        (out_dir / HALF_VECTORS_FILE).unlink(missing_ok=True)
     atomic_write(out_dir / INDEX_FILE, lambda tmp: faiss.write_index(index, tmp))
+    if exact is not None:
+        write_half_vectors(out_dir / HALF_VECTORS_FILE, exact)
     atomic_write(
         out_dir / IDS_FILE, lambda tmp: Path(tmp).write_text(json.dumps(list(ids)), encoding="utf-8")
     )
@@ -172,6 +222,9 @@ def build_index(
     hnsw_m: int = HNSW_M,
     ef_search: int = HNSW_EF_SEARCH,
     nprobe: int | None = None,
+    rerank: int | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    note: str = "",
 ) -> IndexInfo:
     """Build a channel's index from all its vectors and write it to ``out_dir`` (None: do not write).
 
@@ -182,8 +235,13 @@ def build_index(
         channel: ``"visual"`` or ``"text"``.
         encoder_info: The encoder's ``info()`` (recorded to check queries against).
         kind: ``"auto"``, ``"flat"``, ``"ivfpq"`` or ``"hnsw"``.
-        nlist, pq_bytes, nprobe: IVF-PQ settings (default nlist = sqrt(n), 64-byte codes, nprobe = nlist/16).
+        nlist: IVF lists (default about sqrt(n)).
+        pq_bytes: Largest PQ code size in bytes (smaller when the memory budget asks for it).
+        nprobe, rerank: IVF lists visited and candidates re-ranked per result (``rerank=0``: no re-ranking,
+            no exact vectors kept). Default: both tuned to recall@50 >= 0.95 at build time.
         hnsw_m, ef_search: HNSW settings.
+        memory_budget: Bytes of RAM the index may take; ``"auto"`` and the PQ code size respect it.
+        note: Recorded in the infos (why this build happened, e.g. a retrain).
 
     Returns:
         The recorded :class:`IndexInfo`.
@@ -192,9 +250,8 @@ def build_index(
         raise BadInputError("kind", f"{kind!r} is not one of {', '.join(INDEX_KINDS)}")
     dim = int(encoder_info.get("dim") or np.asarray(vectors).shape[-1])
     matrix = _check_vectors(vectors, list(ids), dim=dim) if len(ids) else np.zeros((0, dim), np.float32)
-    index, built, params = _make_index(
-        matrix, kind, nlist=nlist, pq_bytes=pq_bytes, hnsw_m=hnsw_m, ef_search=ef_search, nprobe=nprobe
-    )
+    options = BuildOptions(nlist, pq_bytes, hnsw_m, ef_search, nprobe, rerank, memory_budget)
+    index, built, params, exact = _make_index(matrix, kind, options)
     info = IndexInfo(
         channel=channel,
         encoder=dict(encoder_info),
@@ -205,32 +262,35 @@ def build_index(
         requested_kind=kind,
         versions=_versions(),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        note=note,
     )
     if out_dir is not None:
-        _save(Path(out_dir), index, list(ids), info)
+        _save(Path(out_dir), index, list(ids), info, None if exact is None else [exact])
     return info
 
 
 def build_memory_index(
     vectors: Any, ids: Sequence[str], *, kind: str = "flat", **options: Any
 ) -> LoadedIndex:
-    """An in-memory :class:`LoadedIndex` (tests, benchmarks, ad-hoc searches); nothing is written."""
+    """An in-memory :class:`LoadedIndex` (tests, ad-hoc searches); nothing is written. ``options``: those of
+    :func:`build_index` from ``nlist`` to ``memory_budget``."""
     matrix = _check_vectors(vectors, list(ids))
-    index, built, params = _make_index(
-        matrix,
-        kind,
-        nlist=options.get("nlist"),
-        pq_bytes=options.get("pq_bytes", PQ_BYTES),
-        hnsw_m=options.get("hnsw_m", HNSW_M),
-        ef_search=options.get("ef_search", HNSW_EF_SEARCH),
-        nprobe=options.get("nprobe"),
-    )
+    index, built, params, exact = _make_index(matrix, kind, BuildOptions(**options))
     info = {"index_type": built, "params": params, "count": len(ids), "dim": matrix.shape[1]}
-    return LoadedIndex(index=index, ids=list(ids), info=info)
+    return LoadedIndex(
+        index=index,
+        ids=list(ids),
+        info=info,
+        exact=exact,
+        rerank_factor=int(params.get("rerank_factor") or 1),
+    )
 
 
 def load_index(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
     """Load a channel folder written by :func:`build_index`.
+
+    A collection of millions opens without reading its index: the IVF lists and flat codes are memory-mapped
+    (pages are read as searches touch them), and so are the compressed kind's float16 exact vectors.
 
     Args:
         path: The channel's folder.
@@ -244,6 +304,10 @@ def load_index(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
 
     folder = Path(path)
     missing = [name for name in (INDEX_FILE, IDS_FILE, INFOS_FILE) if not (folder / name).is_file()]
+    info = json.loads((folder / INFOS_FILE).read_text(encoding="utf-8")) if not missing else {}
+    exact_name = info.get("params", {}).get("exact_vectors")
+    if exact_name and not (folder / exact_name).is_file():
+        missing.append(exact_name)
     if missing:
         raise PatImgError(f"index folder {folder} lacks {', '.join(missing)}: rebuild it with `patimg index`")
     index = None
@@ -255,14 +319,17 @@ def load_index(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
     if index is None:
         index = faiss.read_index(str(folder / INDEX_FILE))
     ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
-    info = json.loads((folder / INFOS_FILE).read_text(encoding="utf-8"))
-    if not (index.ntotal == len(ids) == info.get("count")):
+    exact = open_half_vectors(folder / exact_name) if exact_name else None
+    if not (index.ntotal == len(ids) == info.get("count")) or (exact is not None and len(exact) != len(ids)):
         raise PatImgError(
             f"index folder {folder} is inconsistent ({index.ntotal} vectors, {len(ids)} ids, infos say "
-            f"{info.get('count')}): an interrupted write; rebuild it with `patimg index`"
+            f"{info.get('count')}"
+            + ("" if exact is None else f", {len(exact)} exact vectors")
+            + "): an interrupted write; rebuild it with `patimg index`"
         )
     _apply_search_params(index, info)
-    return LoadedIndex(index=index, ids=ids, info=info, path=folder)
+    factor = int(info.get("params", {}).get("rerank_factor") or 1)
+    return LoadedIndex(index=index, ids=ids, info=info, path=folder, exact=exact, rerank_factor=factor)
 
 
 def _apply_search_params(index: Any, info: dict[str, Any]) -> None:
@@ -278,6 +345,12 @@ def _apply_search_params(index: Any, info: dict[str, Any]) -> None:
 def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInfo:
     """Append vectors with new ids to a channel's index on disk (existing vectors are kept as they are).
 
+    Flat and HNSW grow. The compressed kind encodes the new vectors with its trained quantisers (no
+    retraining) and appends them to its exact vectors; past :func:`~.choice.retrain_due` its infos say
+    ``needs_retrain`` and the next ``patimg index`` rebuilds it. A flat index that ``"auto"`` chose is rebuilt
+    as the kind ``"auto"`` now chooses once it grows past the exact-search limit (its vectors are reconstructed
+    from the flat index, so nothing is re-encoded).
+
     Raises:
         BadInputError: An id already indexed, wrong dimension, unnormalised rows.
     """
@@ -286,45 +359,49 @@ def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInf
     clash = [fid for fid in ids if fid in loaded.positions]
     if clash:
         raise BadInputError("ids", f"already in the index: {', '.join(clash[:5])}")
-    matrix = _check_vectors(vectors, list(ids), dim=int(info["dim"]))
+    dim = int(info["dim"])
+    matrix = _check_vectors(vectors, list(ids), dim=dim)
     all_ids = loaded.ids + list(ids)
     params = dict(info.get("params", {}))
     index_type = info["index_type"]
     index = loaded.index
+    exact: list[Any] | None = None if loaded.exact is None else [loaded.exact, matrix]
+    note = ""
+    budget = int(params.get("memory_budget", DEFAULT_MEMORY_BUDGET))
     if (
         index_type == "flat"
         and info.get("requested_kind") == "auto"
-        and not auto_is_flat(len(all_ids), int(info["dim"]))
+        and auto_kind(len(all_ids), dim, budget)[0] != "flat"
     ):
-        old = (
-            index.reconstruct_n(0, index.ntotal)
-            if index.ntotal
-            else np.zeros((0, matrix.shape[1]), np.float32)
+        old = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, dim), np.float32)
+        index, index_type, params, rebuilt = _make_index(
+            np.concatenate([old, matrix]), "auto", BuildOptions(memory_budget=budget)
         )
-        index, index_type, params = _make_index(
-            np.concatenate([old, matrix]),
-            "hnsw",
-            nlist=None,
-            pq_bytes=PQ_BYTES,
-            hnsw_m=HNSW_M,
-            ef_search=HNSW_EF_SEARCH,
-            nprobe=None,
-        )
-    elif len(matrix):
-        index.add(matrix)
+        exact = None if rebuilt is None else [rebuilt]
+        note = f"grown to {len(all_ids):,} vectors: rebuilt as {index_type} ({params.get('choice', '')})"
+    else:
+        for start in range(0, len(matrix), 65_536):
+            index.add(matrix[start : start + 65_536])
     if index_type == "ivfpq":
-        params["needs_retrain"] = len(all_ids) > RETRAIN_FACTOR * int(params.get("trained_on", len(all_ids)))
+        trained_on = int(params.get("trained_on", len(all_ids)))
+        params["needs_retrain"] = retrain_due(len(all_ids), trained_on)
+        if params["needs_retrain"]:
+            note = (
+                f"holds {len(all_ids):,} vectors, more than {RETRAIN_FACTOR} x the {trained_on:,} it was "
+                "trained on: the next `patimg index` retrains it"
+            )
     new_info = IndexInfo(
         channel=info["channel"],
         encoder=info["encoder"],
-        dim=int(info["dim"]),
+        dim=dim,
         count=len(all_ids),
         index_type=index_type,
         params=params,
         requested_kind=info.get("requested_kind", "auto"),
         versions=_versions(),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        note=note,
     )
     assert index.ntotal == len(all_ids), "faiss index and ids out of step"
-    _save(Path(path), index, all_ids, new_info)
+    _save(Path(path), index, all_ids, new_info, exact)
     return new_info

@@ -1,4 +1,5 @@
-"""Searching a channel's FAISS index: top-k by inner product, with figure-id filters that really return k.
+"""Searching a channel's FAISS index: top-k by inner product, with figure-id filters that really return k,
+and the compressed kind's candidates re-ranked with its exact vectors.
 
 Split from :mod:`patimg.indexes` (building, loading, updating) to keep each module readable; import
 ``search_index`` from either.
@@ -54,25 +55,64 @@ def search_index(
     """
     if k < 1:
         raise BadInputError("k", f"must be positive, got {k}")
-    index = loaded.index
-    matrix = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, index.d))
-    nq = len(matrix)
-    if index.ntotal == 0:
-        return np.full((nq, k), -np.inf, np.float32), [[None] * k for _ in range(nq)]
-    if allowed is None:
-        scores, rows = index.search(matrix, min(k, index.ntotal))
-        wanted = min(k, index.ntotal)
-    else:
+    positions = None
+    if allowed is not None:
         positions = np.array(
             sorted({loaded.positions[f] for f in allowed if f in loaded.positions}), dtype=np.int64
         )
-        wanted = min(k, len(positions))
-        if wanted == 0:
-            return np.full((nq, k), -np.inf, np.float32), [[None] * k for _ in range(nq)]
-        scores, rows = _post_filtered_search(index, matrix, positions, wanted)
+    scores, rows = search_rows(loaded, queries, k, positions=positions)
+    return _pad(scores, rows, loaded.ids, k)
+
+
+def search_rows(
+    loaded: LoadedIndex, queries: Any, k: int, *, positions: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`search_index` by index rows: ``(scores, rows)``, each ``(nq, min(k, allowed))``, row -1 unfilled.
+
+    An index with exact vectors beside it (the compressed kind) is searched for ``rerank_factor * k``
+    candidates, which :func:`rerank` re-scores exactly; the filter applies to the candidates, so a filtered
+    search re-ranks allowed rows only.
+
+    Args:
+        positions: Sorted allowed rows (``None``: all).
+    """
+    index = loaded.index
+    matrix = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, index.d))
+    available = index.ntotal if positions is None else len(positions)
+    wanted = min(k, available)
+    if wanted == 0:
+        return np.zeros((len(matrix), 0), np.float32), np.zeros((len(matrix), 0), np.int64)
+    depth = min(available, wanted * max(1, loaded.rerank_factor) if loaded.exact is not None else wanted)
+    if positions is None:
+        scores, rows = index.search(matrix, depth)
+    else:
+        scores, rows = _post_filtered_search(index, matrix, positions, depth)
         if scores is None:
-            scores, rows = _filtered_search(index, matrix, positions, wanted)
-    return _pad(scores, rows, loaded.ids, k, wanted)
+            scores, rows = _filtered_search(index, matrix, positions, depth)
+    if loaded.exact is not None:
+        scores, rows = rerank(loaded.exact, matrix, rows, wanted)
+    return scores, rows
+
+
+def rerank(exact: np.ndarray, queries: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top ``k`` of each query's candidate ``rows`` (-1: none) by inner product with the exact vectors.
+
+    Compressed codes only approximate the scores, so their order among close candidates is noise; the float16
+    vectors restore the exact order (to float16 precision, about 1e-3). Rows are read in ascending order, so a
+    memory-mapped file is read front to back. Ties keep the lower row first.
+    """
+    nq = len(rows)
+    out_scores = np.full((nq, k), -np.inf, np.float32)
+    out_rows = np.full((nq, k), -1, np.int64)
+    for q in range(nq):
+        candidates = np.unique(rows[q][rows[q] >= 0])  # sorted, and an id returned twice counts once
+        if not len(candidates):
+            continue
+        scores = np.asarray(exact[candidates], dtype=np.float32) @ queries[q]
+        top = np.argsort(-scores, kind="stable")[:k]
+        out_scores[q, : len(top)] = scores[top]
+        out_rows[q, : len(top)] = candidates[top]
+    return out_scores, out_rows
 
 
 #: When a filter excludes at most this many rows (typically: only the query figure), search without a
@@ -117,13 +157,13 @@ def _filtered_search(index: Any, matrix: np.ndarray, positions: np.ndarray, k: i
             return scores, rows
 
 
-def _pad(scores: np.ndarray, rows: np.ndarray, ids: list[str], k: int, wanted: int):
+def _pad(scores: np.ndarray, rows: np.ndarray, ids: list[str], k: int):
     nq = len(rows)
     out_scores = np.full((nq, k), -np.inf, np.float32)
     out_ids: list[list[str | None]] = []
     for q in range(nq):
         row_ids: list[str | None] = []
-        for j, position in enumerate(rows[q][:wanted]):
+        for j, position in enumerate(rows[q][:k]):
             if position >= 0:
                 out_scores[q, len(row_ids)] = scores[q, j]
                 row_ids.append(ids[position])
