@@ -44,12 +44,12 @@ from patimg.indexes.build import (
     INDEX_FILE,
     INFOS_FILE,
     IndexInfo,
-    LoadedIndex,
     add_to_index,
     build_index,
     build_memory_index,
     load_index,
 )
+from patimg.indexes.loaded import LoadedIndex
 from patimg.indexes.search import search_index
 
 __all__ = [

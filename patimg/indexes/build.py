@@ -31,6 +31,7 @@ from patimg.indexes.choice import (
     retrain_due,
 )
 from patimg.indexes.compressed import HALF_VECTORS_FILE, build_ivfpq, tune
+from patimg.indexes.loaded import LoadedIndex
 from patimg.vectors import open_half_vectors, write_half_vectors
 from patimg.vocabulary import INDEX_KINDS
 
@@ -58,31 +59,6 @@ class IndexInfo:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-ready)."""
         return asdict(self)
-
-
-@dataclass
-class LoadedIndex:
-    """A FAISS index with its ids and infos, as :func:`load_index` returns it."""
-
-    index: Any
-    ids: list[str]
-    info: dict[str, Any]
-    path: Path | None = None
-    #: The compressed kind's exact vectors (float16, row-aligned, memory-mapped when loaded from disk).
-    exact: np.ndarray | None = None
-    #: Candidates searched per result, re-ranked with ``exact``.
-    rerank_factor: int = 1
-    _positions: dict[str, int] | None = None
-
-    @property
-    def positions(self) -> dict[str, int]:
-        """Figure id to index row."""
-        if self._positions is None:
-            self._positions = {fid: i for i, fid in enumerate(self.ids)}
-        return self._positions
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
 
 def _versions() -> dict[str, str]:

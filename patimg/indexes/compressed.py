@@ -122,7 +122,7 @@ def tune(
     """
     import faiss
 
-    from patimg.indexes.build import LoadedIndex
+    from patimg.indexes.loaded import LoadedIndex
     from patimg.indexes.search import search_rows
 
     started = time.perf_counter()
