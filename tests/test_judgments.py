@@ -24,8 +24,12 @@ REPO = Path(__file__).resolve().parents[1]
 def _write_judgments(folder: str, annotator: str, count: int) -> None:
     store = JudgmentStore(folder)
     for i in range(count):
-        # One short transaction per judgment, as the Judge page does it: maximal lock contention.
-        store.judge(f"q{i % 5}", f"{annotator}-fig{i}", i % 2, annotator=annotator)
+        # One short transaction per judgment, as the Judge page does it: maximal lock contention. Graded, with
+        # tags and a note, as annotators judge now.
+        tags = ("visual", "part") if i % 2 else ()
+        store.judge(
+            f"q{i % 5}", f"{annotator}-fig{i}", i % 4, annotator=annotator, tags=tags, note=f"note {i}"
+        )
 
 
 def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
@@ -46,6 +50,11 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
     assert len(judgments) == 4 * N_PER_WRITER
     assert {(j.annotator, j.figure_id) for j in judgments} == {
         (f"ann{k}", f"ann{k}-fig{i}") for k in range(4) for i in range(N_PER_WRITER)
+    }
+    assert {(j.figure_id, j.grade, j.tags, j.note) for j in judgments} == {
+        (f"ann{k}-fig{i}", i % 4, ("visual", "part") if i % 2 else (), f"note {i}")
+        for k in range(4)
+        for i in range(N_PER_WRITER)
     }
     with sqlite3.connect(tmp_path / "judgments.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
