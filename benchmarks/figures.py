@@ -170,7 +170,7 @@ def box_iou(a, b) -> float:
 
 def generated_sheets(args) -> dict:
     from patimg.demo.layouts import layout_sheet
-    from patimg.figures import figures_from_drawing, split_sheet
+    from patimg.figures import figure_number, figures_from_drawing, find_captions, split_sheet
 
     seeds = range(args.seed_start, args.seed_start + args.generated)
     ocr = _ocr(args) if args.ocr_sample else None
@@ -193,11 +193,14 @@ def generated_sheets(args) -> dict:
             scored = score_sheet(sheet, found.regions)
             scored["rotation_ok"] = found.rotation == sheet.rotation
             scored["captions"] = len(sheet.figures)
-            from patimg.figures import figure_number, find_captions
-
             read = {figure_number(c.text).upper() for c in find_captions(found.labels)}
             scored["captions_found"] = sum(f.figure_num.upper() in read for f in sheet.figures)
             results["OCR"].append(scored)
+            if not scored["exact"] or min(scored["ious"]) < 0.8 or not scored["rotation_ok"]:
+                failures.append(
+                    f"seed {seed} read by OCR ({sheet.layout}): rotation {found.rotation} for {sheet.rotation}; "
+                    f"captions read {sorted(read)}; IoU {', '.join(f'{v:.2f}' for v in scored['ious'])}"
+                )
     print(f"generated sheets, seeds {seeds.start}..{seeds.stop - 1}; failures (IoU < 0.8 or not exact):")
     for line in failures[:40]:
         print("  " + line)

@@ -112,22 +112,49 @@ def _rows(n: int, rng: random.Random, landscape: bool) -> list[int]:
     return rng.choice(options) if options else [1]
 
 
-def layout_sheet(seed: int) -> LayoutSheet:
-    """Draw the sheet of ``seed`` (same seed, same sheet)."""
+def layout_sheet(
+    seed: int,
+    *,
+    rows: list[int] | None = None,
+    side: str | None = None,
+    rotation: int | None = None,
+    caption_format: str | None = None,
+    subtitled: bool | None = None,
+) -> LayoutSheet:
+    """Draw the sheet of ``seed`` (same seed, same sheet).
+
+    The keywords pin one aspect of the layout (the rest still comes from the seed), so a test can ask for
+    the layouts a splitter once failed on: ``rows=[2, 2], side="above", subtitled=True``.
+
+    Args:
+        seed: Seed of the sheet.
+        rows: Figures per row, top to bottom (``[1, 1, 1]`` a stack of three, ``[3]`` three side by side).
+        side: Where every caption sits relative to its figure (:data:`CAPTION_SIDES`).
+        rotation: 0, or 90 / 270 for a sheet turned a quarter (its content landscape).
+        caption_format: Like ``"FIG {}"``.
+        subtitled: Whether some captions carry a "Prior art" subtitle.
+    """
     rng = random.Random(f"layout-{seed}")
-    rotation = rng.choice((90, 270)) if rng.random() < 0.25 else 0
+    drawn_rotation = rng.choice((90, 270)) if rng.random() < 0.25 else 0
+    rotation = drawn_rotation if rotation is None else rotation
     width, height = (SHEET_SIZE[1], SHEET_SIZE[0]) if rotation else SHEET_SIZE
     n = rng.choices((1, 2, 3, 4, 5, 6), weights=(12, 26, 26, 18, 8, 10))[0]
-    rows = _rows(n, rng, landscape=bool(rotation))
-    side = rng.choices(CAPTION_SIDES, weights=(50, 22, 14, 14))[0]
+    drawn_rows = _rows(n, rng, landscape=bool(rotation))
+    rows = drawn_rows if rows is None else list(rows)
+    n = sum(rows)
+    drawn_side = rng.choices(CAPTION_SIDES, weights=(50, 22, 14, 14))[0]
+    if drawn_side in ("left", "right") and width / max(rows) < 1000:
+        drawn_side = rng.choice(("below", "above"))  # no room beside narrow figures (drafters do the same)
+    side = drawn_side if side is None else side
     style = rng.choice(("sans", "serif"))
     caption_font = _font(style, rng.randrange(3), rng.randint(64, 110))
     numeral_font = _font(style, rng.randrange(2), rng.randint(44, 66))
-    fmt = rng.choice(_CAPTION_FORMATS)
+    fmt = rng.choice(_CAPTION_FORMATS) if caption_format is None else caption_format
     first = rng.randint(1, 14)
     lettered = rng.random() < 0.2
     numbers = [f"{first}{chr(65 + k)}" for k in range(n)] if lettered else [str(first + k) for k in range(n)]
-    subtitled = set(rng.sample(range(n), k=rng.randint(1, n))) if rng.random() < 0.2 else set()
+    with_subtitles = rng.random() < 0.2 if subtitled is None else subtitled
+    subtitled = set(rng.sample(range(n), k=rng.randint(1, n))) if with_subtitles else set()
     upright = Image.new("L", (width, height), 255)
     labels = _header(upright, rotation, rng)
     top = 260 if not rotation else 160
@@ -164,13 +191,13 @@ def layout_sheet(seed: int) -> LayoutSheet:
 def _cells(area, rows: list[int], rng: random.Random, tight: bool) -> list[tuple[int, int, int, int]]:
     """Boxes of the figures: rows of random heights, columns of random widths, gutters between."""
     x0, y0, x1, y1 = area
-    gutter = rng.randint(10, 50) if tight else rng.randint(40, 140)
-    weights = [rng.uniform(0.7, 1.3) for _ in rows]
+    gutter = rng.randint(15, 60) if tight else rng.randint(40, 140)
+    weights = [rng.uniform(0.75, 1.25) for _ in rows]
     usable = (y1 - y0) - gutter * (len(rows) - 1)
     cells, y = [], float(y0)
     for count, weight in zip(rows, weights, strict=True):
         row_h = usable * weight / sum(weights)
-        widths = [rng.uniform(0.7, 1.3) for _ in range(count)]
+        widths = [rng.uniform(0.6, 1.4) for _ in range(count)]
         usable_w = (x1 - x0) - gutter * (count - 1)
         x = float(x0)
         for w in widths:
@@ -233,7 +260,7 @@ def _figure(layer, cell, caption, subtitle, side, fonts, rng, tight) -> tuple[Tr
         )
     ink = layer.point(lambda v: 255 if v < 140 else 0).getbbox()
     bx0, by0, bx1, by1 = ink
-    offset = rng.uniform(-0.25, 0.25)
+    offset = rng.uniform(-0.5, 0.5)  # captions are often off-centre
     if side in ("below", "above"):
         mid = (bx0 + bx1) / 2 + offset * (bx1 - bx0) / 2
         left = min(max(mid - block_w / 2, x0), x1 - block_w)

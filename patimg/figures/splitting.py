@@ -141,7 +141,7 @@ def _split_by_captions(ink, labels, captions: list[Caption], *, min_gap: int) ->
         if id(label) not in in_caption and label.kind != "figure":
             x0, y0, x1, y1 = label_cells(label.box, grid.shape)
             grid[y0:y1, x0:x1] = True
-    found = pieces(grid, radius=max(1, round(min_gap / CELL)))
+    found = pieces(grid, radius=max(1, round(min_gap / CELL / 2)))  # dilating both sides joins gaps < min_gap
     assignment = assign_pieces(found, [label_cells(b, grid.shape) for b in blocks])
     if assignment is None:
         return None
