@@ -14,6 +14,7 @@ on; benchmarks draw from :data:`HELD_OUT_START` on, which no one looks at while 
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,7 +59,8 @@ class TrueFigure:
     Attributes:
         caption: Caption as printed (``"Fig.3"``).
         figure_num: Its normal form (``"3"``).
-        box: Exact box of the figure's ink on the upright sheet: drawing, numerals, caption, subtitle.
+        box: Box of the figure on the upright sheet: its ink (drawing, leader lines) and its text boxes
+            (numerals, caption, subtitle).
         numerals: The reference numerals written in it, boxes on the upright sheet.
     """
 
@@ -274,7 +276,14 @@ def _figure(layer, cell, caption, subtitle, side, fonts, rng, tight) -> tuple[Tr
         printed.append(
             _write(draw, (left + (block_w - sw) / 2, top + ch + sh * 0.6), subtitle, caption_font, "other")
         )
-    box = layer.point(lambda v: 255 if v < 140 else 0).getbbox()
+    # The ink, and the text boxes an OCR reports (they include the glyphs' side bearings).
+    boxes = [layer.point(lambda v: 255 if v < 140 else 0).getbbox()] + [lab.box for lab in numerals + printed]
+    box = (
+        math.floor(min(b[0] for b in boxes)),
+        math.floor(min(b[1] for b in boxes)),
+        math.ceil(max(b[2] for b in boxes)),
+        math.ceil(max(b[3] for b in boxes)),
+    )
     figure = TrueFigure(
         caption=caption, figure_num=normalise_figure_number(caption), box=box, numerals=tuple(numerals)
     )
