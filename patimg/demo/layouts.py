@@ -156,7 +156,7 @@ def layout_sheet(
     lettered = rng.random() < 0.2
     numbers = [f"{first}{chr(65 + k)}" for k in range(n)] if lettered else [str(first + k) for k in range(n)]
     with_subtitles = rng.random() < 0.2 if subtitled is None else subtitled
-    subtitled = set(rng.sample(range(n), k=rng.randint(1, n))) if with_subtitles else set()
+    under_captions = set(rng.sample(range(n), k=rng.randint(1, n))) if with_subtitles else set()
     upright = Image.new("L", (width, height), 255)
     labels = _header(upright, rotation, rng)
     top = 260 if not rotation else 160
@@ -166,7 +166,7 @@ def layout_sheet(
     figures = []
     for k, cell in enumerate(cells):
         caption = fmt.format(numbers[k])
-        subtitle = rng.choice(_SUBTITLES) if k in subtitled else ""
+        subtitle = rng.choice(_SUBTITLES) if k in under_captions else ""
         layer = Image.new("L", (width, height), 255)
         figure, printed = _figure(
             layer, cell, caption, subtitle, side, (caption_font, numeral_font), rng, tight
@@ -185,7 +185,7 @@ def layout_sheet(
         figures=tuple(figures),
         layout=f"rows {shape}; captions {side}; {fmt.format('n')}; {style}"
         + ("; turned" if rotation else "")
-        + ("; subtitles" if subtitled else "")
+        + ("; subtitles" if under_captions else "")
         + ("; tight" if tight else ""),
     )
 
