@@ -338,6 +338,38 @@ def test_real_sheet_with_three_figures_splits_by_caption(shared_data, read_sheet
     assert tops == sorted(tops)
 
 
+def _multi_caption_images() -> list[str]:
+    """Real images printing several captions, from the ground truth (read at collection, so no OCR here)."""
+    from tests.realdata import SHARED_DATA
+
+    path = SHARED_DATA / "numerals_groundtruth.json"
+    if not path.exists():
+        return ["(no shared data)"]
+    return sorted(key for key, value in _groundtruth(SHARED_DATA).items() if len(value["figures"]) >= 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("relative", _multi_caption_images())
+def test_every_real_multi_caption_image_splits_by_caption(shared_data, read_sheets, relative):
+    """Each printed caption becomes its own figure, whatever the layout (stacks, grids, turned sheets)."""
+    truth = _groundtruth(shared_data)[relative]
+    found = read_sheets(relative, "figure" if "/ep/" in relative else "sheet")
+    assert found.rotation == truth["rotation"]
+    _check_split(found, truth["figures"])
+    for region in found.regions:
+        assert any(lab.kind == "figure" and lab.text == region.caption for lab in region.labels)
+    band = header_band(found.image.size, found.labels, rotation=found.rotation)
+    placed = {id(lab) for r in found.regions for lab in r.labels}
+    for label in found.labels:  # every sign read outside the header lands in a figure
+        if label.kind == "reference" and not (band and _inside_band(label.box, band)):
+            assert id(label) in placed, label
+
+
+def _inside_band(box, band) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return band[0] <= cx <= band[2] and band[1] <= cy <= band[3]
+
+
 @pytest.mark.slow
 def test_rotated_sheet_is_upright_and_split(shared_data, read_sheets):
     truth = _groundtruth(shared_data)[ROTATED_SHEET]

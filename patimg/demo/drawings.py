@@ -332,6 +332,43 @@ def _edge_point(
     return cx + dx * t, cy + dy * t
 
 
+def write_callout(
+    draw: ImageDraw.ImageDraw,
+    pen: Pen,
+    callout: Callout,
+    numeral_font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    *,
+    dash: int = 0,
+) -> tuple[float, float, float, float]:
+    """Write a callout's numeral and its leader line (dashed in ``dash``-pixel steps when ``dash`` > 0), the
+    line starting a little off the numeral as drafters leave it.
+
+    Returns:
+        The numeral's pixel box on the sheet.
+    """
+    lx, ly = pen.xy(callout.label)
+    box = draw.textbbox((lx, ly), callout.sign, font=numeral_font, anchor="mm")
+    draw.text((lx, ly), callout.sign, font=numeral_font, fill=0, anchor="mm")
+    anchor = pen.xy(callout.anchor)
+    start = _edge_point(box, anchor, pad=14)
+    if dash <= 0:
+        draw.line([start, anchor], fill=0, width=3)
+        return box
+    length = math.dist(start, anchor)
+    steps = max(1, int(length // dash))
+    for k in range(0, steps, 2):
+        t0, t1 = k / steps, min(1.0, (k + 1) / steps)
+        draw.line(
+            [
+                (start[0] + (anchor[0] - start[0]) * t0, start[1] + (anchor[1] - start[1]) * t0),
+                (start[0] + (anchor[0] - start[0]) * t1, start[1] + (anchor[1] - start[1]) * t1),
+            ],
+            fill=0,
+            width=3,
+        )
+    return box
+
+
 def draw_figure(
     draw: ImageDraw.ImageDraw,
     box: tuple[int, int, int, int],
@@ -362,15 +399,7 @@ def draw_figure(
     )
     callouts = FAMILIES[family](pen, view, signs, rng)
     numeral_font = font(NUMERAL_SIZE)
-    written = []
-    for callout in callouts:
-        lx, ly = pen.xy(callout.label)
-        left, top, right, bottom = draw.textbbox((lx, ly), callout.sign, font=numeral_font, anchor="mm")
-        draw.text((lx, ly), callout.sign, font=numeral_font, fill=0, anchor="mm")
-        anchor = pen.xy(callout.anchor)
-        start = _edge_point((left, top, right, bottom), anchor, pad=14)
-        draw.line([start, anchor], fill=0, width=3)
-        written.append((callout.sign, (left, top, right, bottom)))
+    written = [(c.sign, write_callout(draw, pen, c, numeral_font)) for c in callouts]
     caption_font = font(CAPTION_SIZE)
     caption_y = cy + half * 1.12 + CAPTION_SIZE
     draw.text((cx, caption_y), caption, font=caption_font, fill=0, anchor="mm")

@@ -113,6 +113,28 @@ def find_captions(labels: Sequence[Label]) -> list[Caption]:
     return sorted(found, key=lambda c: (_natural_key(figure_number(c.text) or c.text), c.box[1], c.box[0]))
 
 
+_SUBTITLE = re.compile(r"[A-Za-z]{3}")
+
+
+def subtitles(caption: Caption, labels: Sequence[Label]) -> list[Label]:
+    """Words printed just under a caption as part of it ("Prior art", "PRIOR ART").
+
+    They belong to the caption, not to the ink: left in, a subtitle under every caption would look like a
+    figure below each caption to the layout analysis. A subtitle is an ``"other"`` label with letters, no
+    more than one caption height below the caption and overlapping it across.
+    """
+    x0, y0, x1, y1 = caption.box
+    height = y1 - y0
+    found = []
+    for lab in labels:
+        lx0, ly0, lx1, ly1 = lab.box
+        if lab.kind != "other" or not _SUBTITLE.search(lab.text) or _HEADER_TEXT.search(lab.text):
+            continue
+        if 0 <= ly0 - y1 <= height and min(lx1, x1) > max(lx0, x0) and ly1 - ly0 <= 1.5 * height:
+            found.append(lab)
+    return found
+
+
 def _letter_after(caption: Label, candidates: Sequence[Label]) -> Label | None:
     x0, y0, x1, y1 = caption.box
     height = y1 - y0

@@ -41,7 +41,7 @@ def figures_from_drawing(
     kind: str = "sheet",
     figure_num: str = "",
     rotation: int | None = None,
-    min_gap: int = 28,
+    read=None,
 ) -> DrawingFigures:
     """Read a drawing's text (rotation detected) and cut it into figures.
 
@@ -56,20 +56,23 @@ def figures_from_drawing(
         kind: ``"sheet"``, ``"figure"`` or ``"abstract"``.
         figure_num: Figure number the XML gives for a ``"figure"`` image, or ``""``.
         rotation: Known rotation (degrees clockwise to make it upright); ``None`` detects it.
-        min_gap: Passed to :func:`split_sheet`.
+        read: What was already read on this image (``patimg.ocr.DrawingText``, e.g. kept from an earlier
+            run); skips the OCR, so the splitter can be re-measured on real sheets in seconds.
 
     Raises:
         BadInputError: Unknown ``kind``.
     """
     if kind not in DRAWING_KINDS:
         raise BadInputError(f"kind {kind!r}", f"unknown drawing kind; expected one of {DRAWING_KINDS}")
-    from patimg.ocr import read_drawing
+    if read is None:
+        from patimg.ocr import read_drawing
 
-    drawing = read_drawing(image, ocr=ocr, rotation=rotation)
+        read = read_drawing(image, ocr=ocr, rotation=rotation)
+    drawing = read
     upright, labels, turned = drawing.image, list(drawing.labels), int(drawing.rotation)
     captions = find_captions(labels)
     if kind == "sheet" or (kind == "figure" and len(captions) >= 2):
-        regions = split_sheet(upright, labels, min_gap=min_gap, rotation=turned)
+        regions = split_sheet(upright, labels, rotation=turned)
     else:
         regions = [_single_region(upright, labels, rotation=turned, figure_num=figure_num)]
     return DrawingFigures(
