@@ -3,8 +3,10 @@
 The collection is ``$PATIMG_COLLECTION`` when set, else one of the folders under ``collections/`` (a
 selector in the sidebar when there are several); with none, the pages offer to build the demo collection.
 
-Pages live in ``pages/`` and only lay out widgets around ``patimg`` calls. To add a page, add its file to
-``pages/`` and a line to :data:`PAGES`.
+Pages live in ``app_pages/`` and only lay out widgets around ``patimg`` calls. To add a page, add its file to
+``app_pages/`` and a line to :data:`PAGES`. The folder is not called ``pages/``: Streamlit treats a ``pages/``
+folder beside the main script as an old-style multipage app, so a first visit to ``/evaluate`` ran that file
+alone, without this navigation (and listed every module of the folder as a page).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import streamlit as st
 
 HERE = Path(__file__).resolve().parent
 
-#: (file under pages/, title, icon), in menu order.
+#: (file under app_pages/, title, icon), in menu order.
 PAGES = [
     ("search.py", "Search", ":material/image_search:"),
     ("browse.py", "Browse", ":material/menu_book:"),
@@ -30,7 +32,7 @@ st.set_page_config(
 )
 
 pages = [
-    st.Page(HERE / "pages" / file, title=title, icon=icon, default=(k == 0))
+    st.Page(HERE / "app_pages" / file, title=title, icon=icon, default=(k == 0))
     for k, (file, title, icon) in enumerate(PAGES)
 ]
 st.navigation(pages).run()

@@ -28,7 +28,7 @@ def with_collection(demo_collection: Path, monkeypatch) -> Path:
 
 
 def _page(name: str) -> AppTest:
-    return AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    return AppTest.from_file(str(REPO / "app_pages" / f"{name}.py"), default_timeout=TIMEOUT)
 
 
 def _texts(elements) -> list[str]:

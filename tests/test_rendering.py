@@ -7,7 +7,7 @@ from html import unescape
 
 from PIL import Image
 
-from pages.components import labels_html, sign_tooltips
+from app_pages.components import labels_html, sign_tooltips
 from patimg.types import Label, SignLink
 
 SENTENCES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import collection_or_stop, get_collection, patent_label, reporting_errors
-from pages.components import md_escape, pick_sign, plural, show_figure, show_sign_sentences
+from app_pages.common import collection_or_stop, get_collection, patent_label, reporting_errors
+from app_pages.components import md_escape, pick_sign, plural, show_figure, show_sign_sentences
 
 st.title("Browse the collection")
 path = collection_or_stop()

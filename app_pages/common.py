@@ -1,7 +1,7 @@
 """What every page of the app shares: finding the collection, cached resources, progress bars, error messages.
 
 Pages stay thin: they lay out widgets and call ``patimg``. Document text is always shown as text: it goes
-through :func:`pages.components.md_escape` before any ``st.markdown`` call, and no page uses
+through :func:`app_pages.components.md_escape` before any ``st.markdown`` call, and no page uses
 ``unsafe_allow_html``.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.components import md_escape
+from app_pages.components import md_escape
 from patimg.collection import Collection
 from patimg.errors import PatImgError
 

@@ -16,7 +16,7 @@ import json
 
 import streamlit as st
 
-from pages.common import (
+from app_pages.common import (
     collection_or_stop,
     get_collection,
     get_searcher,
@@ -24,7 +24,7 @@ from pages.common import (
     pick_figure,
     reporting_errors,
 )
-from pages.components import md_escape, plural, show_figure, show_sign_sentences
+from app_pages.components import md_escape, plural, show_figure, show_sign_sentences
 from patimg.evaluation import (
     HIGHLY_RELEVANT,
     MARGINAL,

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import (
+from app_pages.common import (
     available_collections,
     get_collection,
     offer_demo_collection,
     progress_bars,
     reporting_errors,
 )
-from pages.components import md_escape, plural
+from app_pages.components import md_escape, plural
 from patimg.collection import Collection
 from patimg.imports import IMPORT_ROOTS_ENV, allowed_import_path, import_roots, ingest_and_index
 
@@ -31,7 +31,7 @@ if not choices:
     )
     st.stop()
 
-from pages.common import current_collection_path, offer_new_collection  # noqa: E402 - after the early stop above
+from app_pages.common import current_collection_path, offer_new_collection  # noqa: E402 - after the early stop above
 
 path = current_collection_path()
 offer_new_collection()
@@ -166,7 +166,7 @@ patents = collection.patents()
 if patents.empty:
     st.caption("The collection holds no publication.")
 else:
-    from pages.common import patent_label
+    from app_pages.common import patent_label
 
     labels = {row["patent_id"]: patent_label(row) for _, row in patents.iterrows()}
     doomed = st.selectbox("Publication", list(labels), format_func=labels.get, key="remove_patent")

@@ -10,8 +10,8 @@ import datetime as dt
 
 import streamlit as st
 
-from pages.common import collection_or_stop, get_collection, get_searcher, pick_figure, reporting_errors
-from pages.components import md_escape, pick_sign, plural, show_figure, show_sign_sentences
+from app_pages.common import collection_or_stop, get_collection, get_searcher, pick_figure, reporting_errors
+from app_pages.components import md_escape, pick_sign, plural, show_figure, show_sign_sentences
 from patimg.search import SearchFilters, SearchSettings, hits_to_rows
 from patimg.vocabulary import CHANNELS, FUSION_RULES
 

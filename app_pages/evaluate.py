@@ -12,8 +12,8 @@ import json
 
 import streamlit as st
 
-from pages.common import collection_or_stop, get_collection, get_searcher, index_version, reporting_errors
-from pages.components import md_escape, plural
+from app_pages.common import collection_or_stop, get_collection, get_searcher, index_version, reporting_errors
+from app_pages.components import md_escape, plural
 from patimg.evaluation import JudgmentStore, evaluate_collection, import_qrels_bytes, qrels_text, run_text
 from patimg.evaluation.significance import TESTS
 from patimg.vocabulary import AGGREGATES, PAPER_TABLE_1, RUN_LABELS
