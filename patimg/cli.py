@@ -289,6 +289,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     searcher = Searcher(args.collection, ocr=args.ocr)
     settings = _search_settings(args)
+    if args.document:
+        return _search_document(searcher, args, settings)
     if args.queries:
         for query in _read_queries(args.queries):
             try:
@@ -315,6 +317,41 @@ def cmd_search(args: argparse.Namespace) -> int:
         for hit in result.hits:
             scores = " ".join(f"{k}={v:.3f}" for k, v in hit.scores.items() if v is not None)
             print(f"{hit.rank:3d} {hit.score:.4f} {hit.figure_id} {hit.caption} ({scores})")
+    return 0
+
+
+def _search_document(searcher, args: argparse.Namespace, settings) -> int:
+    """``search --document``: every figure of a publication is a query; results per figure and per patent."""
+    import dataclasses
+
+    from patimg.document_query import search_document
+
+    if args.text:
+        raise PatImgError("--text cannot be combined with --document (its text is the document's own)")
+    filters = dataclasses.replace(settings.filters, exclude_patent=False)
+    result = search_document(
+        searcher,
+        args.document,
+        settings=dataclasses.replace(settings, filters=filters),
+        exclude_patent=args.exclude_patent,
+        user=getpass.getuser(),
+    )
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    for note in result.notes:
+        print(f"note: {printable(note)}", file=sys.stderr)
+    for query in result.query_figures:
+        linked = ", ".join(query.linked_signs) or "-"
+        print(f"{query.figure.figure_id} {printable(query.figure.caption)} (linked signs: {linked})")
+        for note in query.result.notes:
+            print(f"  note: {printable(note)}", file=sys.stderr)
+        for hit in query.result.hits[:5]:
+            print(f"  {hit.rank:3d} {hit.score:.4f} {hit.figure_id} {printable(hit.caption)}")
+    print("patents:")
+    for rank, match in enumerate(result.patents, start=1):
+        figures = " ".join(f["figure_id"] for f in match.figures[:5])
+        print(f"{rank:3d} {match.score:.4f} {match.patent_id} ({figures})")
     return 0
 
 
@@ -396,6 +433,12 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--figure", help="query figure id of the collection")
     query.add_argument(
         "--queries", type=Path, help="file with one image path or figure id per line (JSON lines out)"
+    )
+    query.add_argument(
+        "--document",
+        type=Path,
+        help="a publication as the query (USPTO ZIP/folder, EPO package, XML + images; not added to the "
+        "collection): each of its figures is searched with its own linked sentences, results also by patent",
     )
     p.add_argument("--text", help="query text (alone or with --image/--figure)")
     p.add_argument("--channel", default="fused", choices=CHANNELS)

@@ -239,13 +239,10 @@ class Searcher:
         Returns:
             The ranked hits with per-channel scores and ranks, and the query's own numerals.
         """
-        from patimg.fusion import fuse
-
         if settings is None:
             settings = SearchSettings(**options)
         elif options:
             raise TypeError(f"give settings or {', '.join(sorted(options))}, not both")
-        channel, k, filters = settings.channel, settings.k, settings.filters
         if image is None and figure_id is None and not (text and text.strip()):
             raise BadInputError("query", "give an image, a figure id or some text to search for")
         result = SearchResult()
@@ -277,6 +274,70 @@ class Searcher:
                 clip_vector = self._clip_text_vector(text.strip())
                 if clip_vector is not None:
                     query_vectors["visual"] = clip_vector
+        exclude = {figure_id} if exclude_query and figure_id is not None else set()
+        self._rank(result, query_vectors, settings, query_patent=query_patent, exclude_figures=exclude)
+        if user is not None and self.collection.read_only:
+            result.notes.append("this search is not in the audit log: the collection is read-only")
+        elif user is not None:
+            if image is not None and image_name is None:
+                image_name = "sha256:" + _pixels_sha256(image)
+            query = {"figure_id": figure_id, "image": image_name, "text": text}
+            self._log(result, user=user, query_id=query_id, query=query, settings=settings)
+        return result
+
+    def search_vectors(
+        self,
+        *,
+        visual: np.ndarray | None = None,
+        text: np.ndarray | None = None,
+        settings: SearchSettings | None = None,
+        query_patent: str | None = None,
+        user: str | None = None,
+        query: dict[str, Any] | None = None,
+    ) -> SearchResult:
+        """Find figures like a query given as vectors (a figure that is not in the collection).
+
+        Args:
+            visual: The query's visual vector, from this collection's visual encoder (``encoder("visual")``).
+            text: The query's text vector, from this collection's text encoder (e.g. the normalised mean of
+                its linked sentences' vectors); None leaves the text channel out, with a note.
+            settings: Channel, fusion rule, k, filters, weights (default :class:`SearchSettings`).
+            query_patent: The patent the query figure belongs to, for ``filters.exclude_patent=True``.
+            user: When given, the search is written to the audit log under this name.
+            query: What the audit log records as the query.
+
+        Returns:
+            The ranked hits, ranked and fused exactly as :meth:`search` ranks them.
+        """
+        settings = settings or SearchSettings()
+        if visual is None and text is None:
+            raise BadInputError("query", "give a visual or a text vector to search with")
+        query_vectors = {
+            ch: np.asarray(v, dtype=np.float32).reshape(-1)
+            for ch, v in (("visual", visual), ("text", text))
+            if v is not None
+        }
+        result = SearchResult()
+        self._rank(result, query_vectors, settings, query_patent=query_patent, exclude_figures=set())
+        if user is not None and self.collection.read_only:
+            result.notes.append("this search is not in the audit log: the collection is read-only")
+        elif user is not None:
+            self._log(result, user=user, query_id="", query=query or {}, settings=settings)
+        return result
+
+    def _rank(
+        self,
+        result: SearchResult,
+        query_vectors: dict[str, np.ndarray],
+        settings: SearchSettings,
+        *,
+        query_patent: str | None,
+        exclude_figures: set[str],
+    ) -> None:
+        """Search each wanted channel with its query vector, fuse, and put the hits (and notes) in ``result``."""
+        from patimg.fusion import fuse
+
+        channel, k, filters = settings.channel, settings.k, settings.filters
         wanted = list(INDEXED_CHANNELS) if channel == "fused" else [channel]
         for ch in wanted:
             if ch not in query_vectors:
@@ -285,8 +346,8 @@ class Searcher:
         allowed = self.allowed_figures(filters, query_patent=query_patent)
         if allowed is None and self._stale:
             allowed = set(self._rows)
-        if exclude_query and figure_id is not None:
-            allowed = (set(self._rows) if allowed is None else allowed) - {figure_id}
+        if exclude_figures:
+            allowed = (set(self._rows) if allowed is None else allowed) - exclude_figures
         per_channel = {
             ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels
         }
@@ -307,14 +368,6 @@ class Searcher:
                     rank=rank,
                 )
             )
-        if user is not None and self.collection.read_only:
-            result.notes.append("this search is not in the audit log: the collection is read-only")
-        elif user is not None:
-            if image is not None and image_name is None:
-                image_name = "sha256:" + _pixels_sha256(image)
-            query = {"figure_id": figure_id, "image": image_name, "text": text}
-            self._log(result, user=user, query_id=query_id, query=query, settings=settings)
-        return result
 
     def _log(
         self,

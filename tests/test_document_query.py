@@ -1,0 +1,159 @@
+"""A publication as the query (issue 12, items 1 and 8): `patimg search --document`, results per figure and
+per patent, the document's signs linked to its own description, nothing added to the collection."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from patimg.cli import main
+from patimg.collection import Collection
+from tests.realdata import shared_data_path
+
+QUERY_FIGURE_KEYS = {"figure", "caption", "signs", "linked_signs", "hits"}
+HIT_KEYS = {"figure_id", "patent", "caption", "score", "scores", "ranks", "rank"}
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def search_document(capsys, collection: Path, document: Path, *extra: str) -> dict:
+    code, out, err = run_cli(
+        capsys,
+        "search",
+        "--collection",
+        collection,
+        "--document",
+        document,
+        "-k",
+        "10",
+        "--json",
+        "-q",
+        *extra,
+    )
+    assert code == 0, err
+    return json.loads(out)
+
+
+def assert_shape(payload: dict) -> None:
+    assert payload["query_figures"] and payload["patents"]
+    for query in payload["query_figures"]:
+        assert QUERY_FIGURE_KEYS <= set(query)
+        assert set(query["linked_signs"]) <= set(query["signs"])
+        for hit in query["hits"]:
+            assert set(hit) == HIT_KEYS
+        assert [h["rank"] for h in query["hits"]] == list(range(1, len(query["hits"]) + 1))
+    scores = [p["score"] for p in payload["patents"]]
+    assert scores == sorted(scores, reverse=True)
+    for patent in payload["patents"]:
+        assert set(patent) >= {"patent", "score", "figures"} and patent["figures"]
+        assert patent["score"] == pytest.approx(max(f["score"] for f in patent["figures"]))
+        assert all(f["figure_id"].startswith(patent["patent"]) for f in patent["figures"])
+
+
+def collection_state(collection: Path) -> tuple[list[str], list[str]]:
+    store = Collection.open(collection)
+    return sorted(p.patent_id for p in store.patent_records()), sorted(
+        p.name for p in (collection / "figures").iterdir()
+    )
+
+
+def mentioned_in(sign: str, text: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(sign)}(?!\w)", text) is not None
+
+
+@pytest.fixture(scope="module")
+def demo_document(tmp_path_factory) -> Path:
+    """The demo collection's first publication, written again as a USPTO folder outside the collection."""
+    from patimg.demo import write_demo_publications
+
+    return write_demo_publications(tmp_path_factory.mktemp("document"), n_patents=1)[0]
+
+
+@pytest.mark.slow
+def test_document_in_the_collection_finds_its_own_patent_first(demo_collection, demo_document, capsys):
+    before = collection_state(demo_collection)
+    payload = search_document(capsys, demo_collection, demo_document)
+    assert_shape(payload)
+    own = payload["query_patents"][0]
+    assert own in before[0]
+    assert payload["patents"][0]["patent"] == own
+    assert collection_state(demo_collection) == before  # nothing of the query was stored
+
+    text = next(demo_document.glob("*.XML")).read_text(encoding="utf-8")
+    with_signs = [q for q in payload["query_figures"] if q["signs"]]
+    assert with_signs
+    for query in with_signs:
+        assert query["linked_signs"], query
+        assert all(mentioned_in(sign, text) for sign in query["linked_signs"])
+        assert query["channels_used"] == ["visual", "text"]
+
+    excluded = search_document(capsys, demo_collection, demo_document, "--exclude-patent")
+    assert excluded["patents"]
+    assert own not in {p["patent"] for p in excluded["patents"]}
+    assert all(h["patent"] != own for q in excluded["query_figures"] for h in q["hits"])
+
+
+@pytest.mark.slow
+def test_shipped_grant_zip_as_the_query(demo_collection, capsys):
+    """A USPTO grant ZIP as shipped: its drawings are text-only flowcharts (no reference signs, says the
+    ground truth), so each figure is searched visually and says so."""
+    document = shared_data_path("patents", "us-grants", "US12448730-20251021.ZIP")
+    before = collection_state(demo_collection)
+    payload = search_document(capsys, demo_collection, document)
+    assert_shape(payload)
+    assert payload["query_patents"] == ["US12448730B2"]
+    assert [q["caption"] for q in payload["query_figures"]] == ["FIG. 1", "FIG. 2"]
+    for query in payload["query_figures"]:
+        assert query["linked_signs"] == []
+        assert query["channels_used"] == ["visual"]
+        assert any("searched visually" in note for note in query["notes"])
+    assert collection_state(demo_collection) == before
+
+
+@pytest.mark.slow
+def test_grant_zip_signs_link_to_its_own_description(demo_collection, capsys, tmp_path):
+    """>= 80% of the figures of a real utility grant that carry reference signs have them linked (at least
+    half of each figure's signs) to sentences of its own description."""
+    folder = shared_data_path("patents", "us-grants", "US12448527-20251021")
+    document = tmp_path / f"{folder.name}.ZIP"  # the grant as USPTO ships it: one folder in one ZIP
+    with zipfile.ZipFile(document, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"{folder.name}/{path.name}")
+    payload = search_document(capsys, demo_collection, document)
+    assert_shape(payload)
+    assert payload["query_patents"] == ["US12448527B2"]
+    text = (folder / f"{folder.name}.XML").read_text(encoding="utf-8")
+    with_signs = [q for q in payload["query_figures"] if q["signs"]]
+    assert len(with_signs) >= 3
+    linked = [q for q in with_signs if len(q["linked_signs"]) * 2 >= len(q["signs"])]
+    assert len(linked) / len(with_signs) >= 0.8, [(q["signs"], q["linked_signs"]) for q in with_signs]
+    for query in linked:
+        assert all(mentioned_in(sign, text) for sign in query["linked_signs"])
+        assert query["channels_used"] == ["visual", "text"]
+
+
+def test_bad_document_is_one_message_naming_it(demo_collection, capsys, tmp_path):
+    corrupt = tmp_path / "US1-broken.ZIP"
+    corrupt.write_bytes(b"PK\x03\x04 this is not really a ZIP archive")
+    missing = tmp_path / "no-such-publication.ZIP"
+    for document in (corrupt, missing):
+        code, out, err = run_cli(
+            capsys, "search", "--collection", demo_collection, "--document", document, "--json", "-q"
+        )
+        assert code == 2
+        assert out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and str(document) in lines[0], err
+
+
+def test_document_excludes_other_queries():
+    with pytest.raises(SystemExit):
+        main(["search", "--collection", "x", "--document", "a.ZIP", "--figure", "f"])
