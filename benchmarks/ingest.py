@@ -37,7 +37,7 @@ def main() -> int:
 
     from patimg.collection import Collection
     from patimg.documents import parse_publication
-    from patimg.ingest import _drawing_refs, link_figures, read_figures
+    from patimg.ingest import drawing_refs, link_figures, read_figures
     from patimg.ocr import get_ocr
     from patimg.sources import find_publications
 
@@ -61,7 +61,7 @@ def main() -> int:
             items["parse XML"] += 1
             if document is None:
                 continue
-            drawings = _drawing_refs(document, unit.images)
+            drawings = drawing_refs(document, unit.images)
             start = time.perf_counter()
             figures, labels = read_figures(
                 collection=collection, patent_id=document.patent.patent_id, drawings=drawings, ocr=ocr

@@ -144,7 +144,7 @@ def search_document(
         BadInputError: The path holds no publication, or none of its drawings could be read.
     """
     from patimg.documents import parse_publication
-    from patimg.ingest import _drawing_refs, link_figures, read_figures
+    from patimg.ingest import drawing_refs, link_figures, read_figures
     from patimg.ocr import get_ocr
     from patimg.sources import find_publications
 
@@ -170,7 +170,7 @@ def search_document(
             figures, labels = read_figures(
                 collection=folder,
                 patent_id=patent_id,
-                drawings=_drawing_refs(document, unit.images),
+                drawings=drawing_refs(document, unit.images),
                 ocr=ocr,
                 problems=unreadable,
             )

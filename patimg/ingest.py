@@ -98,7 +98,7 @@ def _full_path(source: str) -> str:
     return str(Path(head).resolve()) + bang + member
 
 
-def _drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> list[tuple[Path, DrawingRef]]:
+def drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> list[tuple[Path, DrawingRef]]:
     """Pair each image file with what the XML says of it (sheet, figure, abstract), in document order."""
     by_name = {d.file.lower(): d for d in document.drawings} if document else {}
     default_kind = "sheet"
@@ -318,7 +318,7 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
             link_figures(document=document, figures=kept, labels=kept_labels),
         )
         return patent.patent_id, 0  # the kept figures were stored by an earlier run
-    drawings = _drawing_refs(document, unit.images)
+    drawings = drawing_refs(document, unit.images)
     unreadable: list[str] = []
     figures, labels = read_figures(
         collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=unreadable
