@@ -15,30 +15,18 @@ import struct
 import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from patimg.cli import main
 from patimg.errors import BadInputError
+from tests.drawings import random_line_drawing
 
 
 def run_cli(capsys, *args) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     out = capsys.readouterr()
     return code, out.out, out.err
-
-
-def _drawing(seed: int) -> Image.Image:
-    """A small line drawing: a few random strokes and circles, different for each seed."""
-    rng = np.random.default_rng(seed)
-    image = Image.new("L", (320, 320), 255)
-    draw = ImageDraw.Draw(image)
-    for _ in range(10):
-        x0, y0, x1, y1 = (int(v) for v in rng.integers(20, 300, 4))
-        draw.line((x0, y0, x1, y1), fill=0, width=3)
-        draw.ellipse((x0 - 12, y0 - 12, x0 + 12, y0 + 12), outline=0, width=3)
-    return image
 
 
 def _png_header(width: int, height: int) -> bytes:
@@ -61,7 +49,7 @@ def collection(tmp_path_factory) -> Path:
     drawings = root / "drawings"
     drawings.mkdir()
     for seed in (1, 2):
-        _drawing(seed).save(drawings / f"fig{seed}.png")
+        random_line_drawing(seed, size=320, strokes=10, radius=12).save(drawings / f"fig{seed}.png")
     path = root / "collection"
     previous = os.umask(0o022)
     try:
@@ -197,7 +185,7 @@ def test_k_is_bounded_and_the_bound_is_said(collection, figure_ids, capsys):
 
 def test_binary_queries_file_is_one_clear_message(collection, tmp_path, capsys):
     image = tmp_path / "drawing.png"  # a drawing handed over as the queries file by mistake
-    _drawing(3).save(image)
+    random_line_drawing(3, size=320, strokes=10, radius=12).save(image)
     zeros = tmp_path / "zeros.bin"  # valid UTF-8, yet no text
     zeros.write_bytes(b"\x00" * 64)
     for path in (image, zeros):

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
 from patimg.collection import Collection
 from patimg.errors import BackendMismatchError
 from patimg.indexing import build_indexes, stored_vectors
 from patimg.search import Searcher
 from patimg.types import Figure, Patent, Sentence, SignLink
-
-
-def _drawing(seed: int) -> Image.Image:
-    """A small line drawing: a few random strokes and circles, different for each seed."""
-    rng = np.random.default_rng(seed)
-    image = Image.new("L", (400, 400), 255)
-    draw = ImageDraw.Draw(image)
-    for _ in range(12):
-        x0, y0, x1, y1 = (int(v) for v in rng.integers(20, 380, 4))
-        draw.line((x0, y0, x1, y1), fill=0, width=3)
-        draw.ellipse((x0 - 15, y0 - 15, x0 + 15, y0 + 15), outline=0, width=3)
-    return image
+from tests.drawings import random_line_drawing
 
 
 def _add_patent(collection: Collection, number: int, *, figures: int = 2) -> None:
@@ -36,7 +24,7 @@ def _add_patent(collection: Collection, number: int, *, figures: int = 2) -> Non
         fid = f"{pid}-D00001-f{k}"
         image = f"figures/{fid}.png"
         (collection.path / "figures").mkdir(exist_ok=True)
-        _drawing(number * 10 + k).save(collection.path / image)
+        random_line_drawing(number * 10 + k).save(collection.path / image)
         figs.append(Figure(figure_id=fid, patent_id=pid, caption=f"FIG. {k}", image=image))
         # The first figure's sign links to a sentence; the second's sign is unlinked (no text vector).
         links.append(SignLink(figure_id=fid, sign=f"{number}0", sentence_indexes=(0,) if k == 1 else ()))
@@ -126,7 +114,7 @@ def test_switching_encoders_is_refused_unless_rebuilt(tmp_path, monkeypatch):
     # A query encoded with the shipped codebook would not match the rebuilt index: an explicit error.
     monkeypatch.undo()
     with pytest.raises(BackendMismatchError):
-        Searcher(collection.path).search(image=_drawing(5), channel="visual", k=1)
+        Searcher(collection.path).search(image=random_line_drawing(5), channel="visual", k=1)
 
 
 def test_interrupted_encoding_resumes_where_it_stopped(tmp_path, monkeypatch):
