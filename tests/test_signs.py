@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patimg.ocr.signs import figure_number, reference_signs, split_drawing_text
+from patimg.ocr.signs import figure_number, split_drawing_text
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,3 @@ def test_mixed_text_is_not_split_into_signs() -> None:
 )
 def test_figure_number(caption: str, number: str) -> None:
     assert figure_number(caption) == number
-
-
-def test_reference_signs_of_several_texts() -> None:
-    assert reference_signs(["106, 114", "FIG. 2", "START", "102"]) == {"102", "106", "114"}

@@ -141,8 +141,3 @@ def split_drawing_text(text: str) -> list[tuple[str, str]]:
         if all(kind == REFERENCE for kind, _ in classified):
             return classified
     return [(OTHER, _clean(cleaned))]
-
-
-def reference_signs(texts: list[str]) -> set[str]:
-    """The set of reference signs in several pieces of drawing text (combined labels split)."""
-    return {value for text in texts for kind, value in split_drawing_text(text) if kind == REFERENCE}
