@@ -36,6 +36,13 @@ if TYPE_CHECKING:
 ROTATIONS = (0, 90, 180, 270)
 #: Crops sampled to decide the sheet rotation (largest first: captions and long labels).
 ROTATION_SAMPLE = 24
+#: A box this much longer one way than the other shows which way its text runs.
+BOX_ASPECT = 1.3
+#: One box shape must outnumber the other this many times to leave only two candidate turns.
+SHAPE_DOMINANCE = 2
+#: Crops read per candidate turn for the quick decision, and the lead that settles it.
+QUICK_SAMPLE = 8
+QUICK_MARGIN = 1.5
 #: A crop this much taller than wide (after the sheet turn) may be a vertical label.
 VERTICAL_ASPECT = 1.0
 #: Below this confidence an upright read is retried a quarter turn either way.
@@ -53,15 +60,50 @@ def _sample(boxes: list[Box], gray_shape: tuple[int, ...], count: int) -> list[B
     return sorted(usable, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))[:count]
 
 
+def candidate_rotations(boxes: list[Box]) -> tuple[int, ...]:
+    """Turns worth testing, from the shape of the text boxes alone.
+
+    A detected box runs along its line of text: on an upright or upside-down sheet most multi-character
+    boxes are wide, on a sheet printed landscape most are tall. Near-square boxes (single digits) say
+    nothing; when neither shape clearly dominates, every turn stays a candidate.
+    """
+    wide = sum(1 for b in boxes if (b[2] - b[0]) > BOX_ASPECT * (b[3] - b[1]))
+    tall = sum(1 for b in boxes if (b[3] - b[1]) > BOX_ASPECT * (b[2] - b[0]))
+    if wide >= SHAPE_DOMINANCE * tall + 2:
+        return (0, 180)
+    if tall >= SHAPE_DOMINANCE * wide + 2:
+        return (90, 270)
+    return ROTATIONS
+
+
 def rotation_from_boxes(ocr: OcrBackend, gray: np.ndarray, boxes: list[Box]) -> int:
-    """Degrees clockwise that make the sheet upright, judged from a sample of its text boxes."""
-    sample = [crop(gray, box) for box in _sample(boxes, gray.shape, ROTATION_SAMPLE)]
+    """Degrees clockwise that make the sheet upright, judged from a sample of its text boxes.
+
+    Cheap evidence first: the box shapes leave two candidate turns, and a few of the largest crops read
+    under both usually settle it; when they do not, the whole sample is read under those two. Only when
+    that is still unsure (or the shapes left every turn open) is the sample read under all four turns,
+    the test that used to run on every sheet (about 60% of a sheet's reading time went to it).
+    """
+    sample = [crop(gray, b) for b in _sample(boxes, gray.shape, ROTATION_SAMPLE)]
     if not sample:
         return 0
-    scores = {}
-    for rotation in ROTATIONS:
-        reads = ocr.recognize([rotate_array(c, rotation) for c in sample])
-        scores[rotation] = sum(read_quality(text, conf) for text, conf in reads)
+    qualities: dict[tuple[int, int], float] = {}
+
+    def score(turn: int, count: int) -> float:
+        missing = [i for i in range(count) if (turn, i) not in qualities]
+        reads = ocr.recognize([rotate_array(sample[i], turn) for i in missing])
+        for i, (text, confidence) in zip(missing, reads, strict=True):
+            qualities[turn, i] = read_quality(text, confidence)
+        return sum(qualities[turn, i] for i in range(count))
+
+    candidates = candidate_rotations(boxes)
+    if len(candidates) == 2:
+        for count in dict.fromkeys((min(QUICK_SAMPLE, len(sample)), len(sample))):
+            scores = {turn: score(turn, count) for turn in candidates}
+            best, runner_up = sorted(candidates, key=lambda r: -scores[r])
+            if scores[best] > 0 and scores[best] >= QUICK_MARGIN * scores[runner_up]:
+                return best
+    scores = {turn: score(turn, len(sample)) for turn in ROTATIONS}
     # Ties (no text at all) keep the sheet as it is.
     return max(ROTATIONS, key=lambda r: (scores[r], r == 0))
 
