@@ -28,26 +28,18 @@ import hashlib
 import os
 import re
 import shutil
-import stat
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from patimg.errors import BadInputError
 from patimg.fileio import file_sha256
+from patimg.unzip import MAX_EXTRACTED_BYTES, ExtractionBudget, safe_extract_zip
 
 #: Image file suffixes taken as drawings or plain images.
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
-#: Limits for ZIP extraction (zip bombs).
-MAX_ZIP_MEMBERS = 20_000
-#: Most bytes one archive may unpack to, counting every ZIP nested in it (a USPTO weekly bulk ZIP is well
-#: under it; a ZIP of ZIPs of zeros is not).
-MAX_EXTRACTED_BYTES = 4 * 1024**3
-MAX_ZIP_RATIO = 200  # uncompressed / compressed, checked for members over 10 MB
 #: How deep ZIPs inside extracted ZIPs are followed.
 MAX_ZIP_NESTING = 2
-
 _US_ROOTS = ("PATDOC", "patent-application-publication", "us-patent-grant", "us-patent-application")
 _EP_ROOTS = ("ep-patent-document",)
 _ROOT_TAG = re.compile(rb"<(?![?!/])([A-Za-z_][\w.\-:]*)")
@@ -73,31 +65,6 @@ class PublicationUnit:
     xml: Path | None
     images: tuple[Path, ...]
     source: str
-
-
-@dataclass
-class ExtractionBudget:
-    """Bytes one archive may still unpack to, shared by the ZIPs nested in it (see :data:`MAX_EXTRACTED_BYTES`).
-
-    Attributes:
-        limit: Most bytes in all.
-        used: Bytes unpacked so far.
-    """
-
-    limit: int
-    used: int = 0
-
-    def refusal(self) -> str:
-        """The one message for an archive over the limit."""
-        return f"refused: unpacks to more than {_size_text(self.limit)} in all, nested ZIPs included"
-
-
-def _size_text(n: int) -> str:
-    """``4294967296 bytes (4 GiB)``: exact, and readable."""
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= size:
-            return f"{n} bytes ({n / size:.3g} {unit})"
-    return f"{n} bytes"
 
 
 def _is_zip(path: Path) -> bool:
@@ -132,100 +99,6 @@ def _publication_kind(root: str) -> str:
     if root in _EP_ROOTS:
         return "epo"
     return ""
-
-
-def safe_extract_zip(
-    zip_path: str | Path,
-    target_dir: str | Path,
-    *,
-    max_members: int = MAX_ZIP_MEMBERS,
-    max_total_bytes: int | None = None,
-    budget: ExtractionBudget | None = None,
-) -> list[Path]:
-    """Extract a ZIP safely into ``target_dir``.
-
-    Refuses members that would land outside the target (``../``, absolute paths, drive letters),
-    symbolic links, encrypted members, more than ``max_members`` members, more bytes uncompressed than
-    the budget has left (counted while decompressing, so lying headers do not help) and members compressed
-    more than ``MAX_ZIP_RATIO`` times (zip bombs). Nothing is left behind when it refuses.
-
-    Args:
-        zip_path: The archive.
-        target_dir: Folder to extract into (created).
-        max_members: Most members accepted.
-        max_total_bytes: Most bytes written, for this archive alone (default :data:`MAX_EXTRACTED_BYTES`).
-        budget: Shared with the archives this one is nested in or holds (their bytes count together);
-            the bytes written are added to it. Replaces ``max_total_bytes``.
-
-    Returns:
-        Paths of the extracted files, in archive order.
-
-    Raises:
-        BadInputError: Naming the ZIP (and the bad member) when the archive is corrupt or refused.
-    """
-    zip_path = Path(zip_path)
-    if budget is None:
-        budget = ExtractionBudget(MAX_EXTRACTED_BYTES if max_total_bytes is None else max_total_bytes)
-    target = Path(target_dir).resolve()
-    name = str(zip_path)
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise BadInputError(name, f"not a readable ZIP archive ({error})") from error
-    with archive:
-        members = archive.infolist()
-        if len(members) > max_members:
-            raise BadInputError(name, f"refused: {len(members)} members (limit {max_members})")
-        planned: list[tuple[zipfile.ZipInfo, Path]] = []
-        declared = 0
-        for info in members:
-            member = info.filename
-            parts = PurePosixPath(member.replace("\\", "/")).parts
-            if member.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member) or ".." in parts:
-                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise BadInputError(name, f"refused member {member!r}: symbolic link")
-            if info.flag_bits & 0x1:
-                raise BadInputError(name, f"refused member {member!r}: encrypted")
-            destination = target.joinpath(*parts).resolve() if parts else target
-            if destination != target and target not in destination.parents:
-                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
-            if info.file_size > 10 * 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                raise BadInputError(
-                    name, f"refused member {member!r}: compression ratio too high (zip bomb?)"
-                )
-            declared += info.file_size
-            if budget.used + declared > budget.limit:
-                raise BadInputError(name, budget.refusal())
-            planned.append((info, destination))
-        written = 0
-        extracted: list[Path] = []
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            for info, destination in planned:
-                if info.is_dir():
-                    destination.mkdir(parents=True, exist_ok=True)
-                    continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                extracted.append(destination)  # before writing: a half-written member is removed too
-                with archive.open(info) as source, open(destination, "wb") as sink:
-                    member_bytes = 0
-                    for block in iter(lambda source=source: source.read(1 << 20), b""):
-                        member_bytes += len(block)
-                        written += len(block)
-                        if member_bytes > info.file_size or budget.used + written > budget.limit:
-                            raise BadInputError(
-                                name, f"refused member {info.filename!r}: more data than declared"
-                            )
-                        sink.write(block)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, BadInputError) as error:
-            for path in extracted:
-                path.unlink(missing_ok=True)
-            if isinstance(error, BadInputError):
-                raise
-            raise BadInputError(name, f"corrupt ZIP member: {error}") from error
-    budget.used += written
-    return extracted
 
 
 class _Finder:
