@@ -48,6 +48,34 @@ def _size_text(n: int) -> str:
     return f"{n} bytes"
 
 
+def member_parts(name: str) -> tuple[str, ...]:
+    """The parts of an archive member's name (``\\`` taken as ``/``, as some ZIP writers on Windows use it)."""
+    return PurePosixPath(name.replace("\\", "/")).parts
+
+
+def escapes_folder(name: str) -> bool:
+    """Whether an archive member's name would land outside the folder it is unpacked into: absolute, a drive
+    letter, or ``..`` among its parts."""
+    return (
+        name.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", name) is not None
+        or ".." in member_parts(name)
+    )
+
+
+def zip_member_refusal(info: zipfile.ZipInfo) -> str:
+    """Why a ZIP member is refused (a name escaping the folder, a symbolic link, encrypted, a zip bomb), or ``""``."""
+    if escapes_folder(info.filename):
+        return "path escapes the extraction folder"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symbolic link"
+    if info.flag_bits & 0x1:
+        return "encrypted"
+    if info.file_size > 10 * 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+        return "compression ratio too high (zip bomb?)"
+    return ""
+
+
 def safe_extract_zip(
     zip_path: str | Path,
     target_dir: str | Path,
@@ -94,20 +122,13 @@ def safe_extract_zip(
         declared = 0
         for info in members:
             member = info.filename
-            parts = PurePosixPath(member.replace("\\", "/")).parts
-            if member.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member) or ".." in parts:
-                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise BadInputError(name, f"refused member {member!r}: symbolic link")
-            if info.flag_bits & 0x1:
-                raise BadInputError(name, f"refused member {member!r}: encrypted")
-            destination = target.joinpath(*parts).resolve() if parts else target
+            parts = member_parts(member)
+            problem = zip_member_refusal(info)
+            destination = target.joinpath(*parts).resolve() if parts and not problem else target
             if destination != target and target not in destination.parents:
-                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
-            if info.file_size > 10 * 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                raise BadInputError(
-                    name, f"refused member {member!r}: compression ratio too high (zip bomb?)"
-                )
+                problem = "path escapes the extraction folder"
+            if problem:
+                raise BadInputError(name, f"refused member {member!r}: {problem}")
             declared += info.file_size
             if budget.used + declared > budget.limit:
                 raise BadInputError(name, budget.refusal())
