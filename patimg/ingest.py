@@ -384,7 +384,10 @@ def ingest(
     reader = _LazyOcr(ocr)
     done = found = 0
     with private_work_dir(work) as work_dir:
-        with contextlib.closing(iter_publications([Path(s) for s in sources], work_dir=work_dir)) as batches:
+        found_units = iter_publications(
+            [Path(s) for s in sources], work_dir=work_dir, is_stored=store.has_source, progress=progress
+        )
+        with contextlib.closing(found_units) as batches:
             for units, problems in batches:
                 for problem in problems:
                     _record(store, report, problem.source, problem.problem)

@@ -9,7 +9,9 @@ images. :func:`find_publications` accepts, in any mix and nested in folders:
   pages ``srepNNNN.tif`` are not drawings and are dropped), as a folder or a ZIP;
 * a bare publication XML (a unit without images);
 * a folder of images (PNG, JPEG, TIFF) without any publication XML (kind ``"images"``);
-* a folder holding any of those (searched recursively).
+* a folder holding any of those (searched recursively);
+* a TAR of ZIPs as USPTO ships its weekly bulk releases (:mod:`patimg.bulk`; only through
+  :func:`iter_publications`, which streams it member by member).
 
 ZIPs are unpacked with :func:`safe_extract_zip` under ``work_dir``. Problems with one input never
 stop the batch: :func:`find_publications` returns ``(units, errors)``, each error a
@@ -28,26 +30,23 @@ import hashlib
 import os
 import re
 import shutil
-import stat
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from patimg.errors import BadInputError
 from patimg.fileio import file_sha256
+from patimg.unzip import MAX_EXTRACTED_BYTES, ExtractionBudget, safe_extract_zip
+from patimg.vocabulary import Progress
 
 #: Image file suffixes taken as drawings or plain images.
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
-#: Limits for ZIP extraction (zip bombs).
-MAX_ZIP_MEMBERS = 20_000
-#: Most bytes one archive may unpack to, counting every ZIP nested in it (a USPTO weekly bulk ZIP is well
-#: under it; a ZIP of ZIPs of zeros is not).
-MAX_EXTRACTED_BYTES = 4 * 1024**3
-MAX_ZIP_RATIO = 200  # uncompressed / compressed, checked for members over 10 MB
 #: How deep ZIPs inside extracted ZIPs are followed.
 MAX_ZIP_NESTING = 2
-
+#: File names taken as TAR archives (plain or compressed); a plain TAR is also known by its header.
+TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
+#: How much of an XML file is read to find its root element.
+XML_HEAD_BYTES = 256 * 1024
 _US_ROOTS = ("PATDOC", "patent-application-publication", "us-patent-grant", "us-patent-application")
 _EP_ROOTS = ("ep-patent-document",)
 _ROOT_TAG = re.compile(rb"<(?![?!/])([A-Za-z_][\w.\-:]*)")
@@ -75,31 +74,6 @@ class PublicationUnit:
     source: str
 
 
-@dataclass
-class ExtractionBudget:
-    """Bytes one archive may still unpack to, shared by the ZIPs nested in it (see :data:`MAX_EXTRACTED_BYTES`).
-
-    Attributes:
-        limit: Most bytes in all.
-        used: Bytes unpacked so far.
-    """
-
-    limit: int
-    used: int = 0
-
-    def refusal(self) -> str:
-        """The one message for an archive over the limit."""
-        return f"refused: unpacks to more than {_size_text(self.limit)} in all, nested ZIPs included"
-
-
-def _size_text(n: int) -> str:
-    """``4294967296 bytes (4 GiB)``: exact, and readable."""
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= size:
-            return f"{n} bytes ({n / size:.3g} {unit})"
-    return f"{n} bytes"
-
-
 def _is_zip(path: Path) -> bool:
     if path.suffix.lower() == ".zip":
         return True
@@ -121,9 +95,33 @@ def xml_root_tag(path: Path) -> str:
 def _root_tag(path: Path) -> str:
     """:func:`xml_root_tag`, raising ``OSError`` for a file that cannot be read (so it can be reported)."""
     with open(path, "rb") as handle:
-        head = handle.read(256 * 1024)
-    match = _ROOT_TAG.search(head)
+        return _head_root_tag(handle.read(XML_HEAD_BYTES))
+
+
+def _head_root_tag(head: bytes) -> str:
+    match = _ROOT_TAG.search(head[:XML_HEAD_BYTES])
     return match.group(1).decode("ascii", "replace") if match else ""
+
+
+def xml_head_kind(head: bytes) -> str:
+    """``"uspto"``, ``"epo"`` or ``""`` for the first :data:`XML_HEAD_BYTES` of an XML file."""
+    return _publication_kind(_head_root_tag(head))
+
+
+def xml_unit_key(sha256_hex: str) -> str:
+    """The key of a publication unit, from the SHA-256 of its XML's bytes (:attr:`PublicationUnit.key`)."""
+    return f"xml-{sha256_hex[:24]}"
+
+
+def _is_tar(path: Path) -> bool:
+    if path.name.lower().endswith(TAR_SUFFIXES):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(257)
+            return handle.read(5) == b"ustar"
+    except OSError:
+        return False
 
 
 def _publication_kind(root: str) -> str:
@@ -132,100 +130,6 @@ def _publication_kind(root: str) -> str:
     if root in _EP_ROOTS:
         return "epo"
     return ""
-
-
-def safe_extract_zip(
-    zip_path: str | Path,
-    target_dir: str | Path,
-    *,
-    max_members: int = MAX_ZIP_MEMBERS,
-    max_total_bytes: int | None = None,
-    budget: ExtractionBudget | None = None,
-) -> list[Path]:
-    """Extract a ZIP safely into ``target_dir``.
-
-    Refuses members that would land outside the target (``../``, absolute paths, drive letters),
-    symbolic links, encrypted members, more than ``max_members`` members, more bytes uncompressed than
-    the budget has left (counted while decompressing, so lying headers do not help) and members compressed
-    more than ``MAX_ZIP_RATIO`` times (zip bombs). Nothing is left behind when it refuses.
-
-    Args:
-        zip_path: The archive.
-        target_dir: Folder to extract into (created).
-        max_members: Most members accepted.
-        max_total_bytes: Most bytes written, for this archive alone (default :data:`MAX_EXTRACTED_BYTES`).
-        budget: Shared with the archives this one is nested in or holds (their bytes count together);
-            the bytes written are added to it. Replaces ``max_total_bytes``.
-
-    Returns:
-        Paths of the extracted files, in archive order.
-
-    Raises:
-        BadInputError: Naming the ZIP (and the bad member) when the archive is corrupt or refused.
-    """
-    zip_path = Path(zip_path)
-    if budget is None:
-        budget = ExtractionBudget(MAX_EXTRACTED_BYTES if max_total_bytes is None else max_total_bytes)
-    target = Path(target_dir).resolve()
-    name = str(zip_path)
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise BadInputError(name, f"not a readable ZIP archive ({error})") from error
-    with archive:
-        members = archive.infolist()
-        if len(members) > max_members:
-            raise BadInputError(name, f"refused: {len(members)} members (limit {max_members})")
-        planned: list[tuple[zipfile.ZipInfo, Path]] = []
-        declared = 0
-        for info in members:
-            member = info.filename
-            parts = PurePosixPath(member.replace("\\", "/")).parts
-            if member.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member) or ".." in parts:
-                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise BadInputError(name, f"refused member {member!r}: symbolic link")
-            if info.flag_bits & 0x1:
-                raise BadInputError(name, f"refused member {member!r}: encrypted")
-            destination = target.joinpath(*parts).resolve() if parts else target
-            if destination != target and target not in destination.parents:
-                raise BadInputError(name, f"refused member {member!r}: path escapes the extraction folder")
-            if info.file_size > 10 * 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                raise BadInputError(
-                    name, f"refused member {member!r}: compression ratio too high (zip bomb?)"
-                )
-            declared += info.file_size
-            if budget.used + declared > budget.limit:
-                raise BadInputError(name, budget.refusal())
-            planned.append((info, destination))
-        written = 0
-        extracted: list[Path] = []
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            for info, destination in planned:
-                if info.is_dir():
-                    destination.mkdir(parents=True, exist_ok=True)
-                    continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                extracted.append(destination)  # before writing: a half-written member is removed too
-                with archive.open(info) as source, open(destination, "wb") as sink:
-                    member_bytes = 0
-                    for block in iter(lambda source=source: source.read(1 << 20), b""):
-                        member_bytes += len(block)
-                        written += len(block)
-                        if member_bytes > info.file_size or budget.used + written > budget.limit:
-                            raise BadInputError(
-                                name, f"refused member {info.filename!r}: more data than declared"
-                            )
-                        sink.write(block)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, BadInputError) as error:
-            for path in extracted:
-                path.unlink(missing_ok=True)
-            if isinstance(error, BadInputError):
-                raise
-            raise BadInputError(name, f"corrupt ZIP member: {error}") from error
-    budget.used += written
-    return extracted
 
 
 class _Finder:
@@ -268,6 +172,12 @@ class _Finder:
                     self.pending.append((path, label))
                 else:
                     self.visit_zip(path, label=label, depth=depth)
+            elif _is_tar(path):
+                if in_zip or not self.defer_zips:
+                    raise BadInputError(
+                        label, "a TAR archive is read by `patimg ingest` only, and not inside a ZIP"
+                    )
+                self.pending.append((path, label))
             elif path.suffix.lower() == ".xml":
                 self.visit_xml(path, label=label)
             elif path.suffix.lower() in IMAGE_SUFFIXES:
@@ -288,7 +198,7 @@ class _Finder:
                 raise BadInputError(label, "empty file")
             raise BadInputError(label, "not a USPTO or EPO publication XML")
         self.add(
-            PublicationUnit(key=f"xml-{file_sha256(path)[:24]}", kind=kind, xml=path, images=(), source=label)
+            PublicationUnit(key=xml_unit_key(file_sha256(path)), kind=kind, xml=path, images=(), source=label)
         )
 
     def visit_zip(self, path: Path, *, label: str, depth: int) -> None:
@@ -356,7 +266,9 @@ class _Finder:
                     self.add(_images_unit(images, label=where))
                 except OSError as error:
                     self.errors.append(_read_error(error, where))
-            for archive in (f for f in files if f.suffix.lower() == ".zip"):
+            for archive in (
+                f for f in files if f.suffix.lower() == ".zip" or f.name.lower().endswith(TAR_SUFFIXES)
+            ):
                 self.visit(
                     archive,
                     label=_label_for(label, archive, folder, root),
@@ -404,7 +316,7 @@ def _publication_unit(xml: Path, kind: str, images: list[Path], *, label: str) -
         if match is not None and match not in chosen:
             chosen.append(match)
     return PublicationUnit(
-        key=f"xml-{file_sha256(xml)[:24]}", kind=kind, xml=xml, images=tuple(chosen), source=label
+        key=xml_unit_key(file_sha256(xml)), kind=kind, xml=xml, images=tuple(chosen), source=label
     )
 
 
@@ -440,7 +352,11 @@ def find_publications(
 
 
 def iter_publications(
-    paths: Sequence[str | Path], *, work_dir: Path
+    paths: Sequence[str | Path],
+    *,
+    work_dir: Path,
+    is_stored: Callable[[str], bool] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[tuple[list[PublicationUnit], list[BadInputError]]]:
     """:func:`find_publications` one batch at a time, deleting each archive's files when it is used.
 
@@ -449,6 +365,15 @@ def iter_publications(
     ``work_dir`` only when that batch is produced, and deleted when the caller asks for the next batch or
     closes the iterator (``contextlib.closing``), failed or not. So disk use is bounded by one archive
     (:data:`MAX_EXTRACTED_BYTES`), however many ZIPs a folder holds. Units are not repeated across batches.
+    A TAR is streamed by :func:`patimg.bulk.iter_tar`, one batch per member.
+
+    Args:
+        paths: As for :func:`find_publications`, and TAR archives.
+        work_dir: Where archives are unpacked.
+        is_stored: ``is_stored(key)`` tells whether a unit is stored already. A TAR member all of whose
+            units are stored is then not unpacked: its units are handed out without their files on disk,
+            for the caller to skip (see :func:`patimg.bulk.iter_tar`).
+        progress: Told how far into each TAR the reading is (stage :data:`patimg.bulk.PROGRESS_STAGE`).
 
     Yields:
         ``(units, errors)`` as :func:`find_publications` returns them, for one batch; the units' files
@@ -461,10 +386,36 @@ def iter_publications(
         if finder.units or finder.errors:
             yield finder.units, finder.errors
         for archive, label in finder.pending:
-            unpacker = _Finder(Path(work_dir), seen_keys=seen)
-            try:
-                unpacker.visit(archive, label=label)
-                yield unpacker.units, unpacker.errors
-            finally:
-                for folder in unpacker.extracted:
-                    shutil.rmtree(folder, ignore_errors=True)
+            if _is_tar(archive):
+                from patimg.bulk import iter_tar
+
+                yield from iter_tar(
+                    archive,
+                    label=label,
+                    work_dir=Path(work_dir),
+                    seen_keys=seen,
+                    is_stored=is_stored,
+                    progress=progress,
+                )
+            else:
+                yield from unpacked_batch(archive, label=label, work_dir=Path(work_dir), seen_keys=seen)
+
+
+def unpacked_batch(
+    archive: Path, *, label: str, work_dir: Path, seen_keys: set[str]
+) -> Iterator[tuple[list[PublicationUnit], list[BadInputError]]]:
+    """The units of one ZIP (or XML) as one batch, its unpacked files deleted when the caller moves on.
+
+    Args:
+        archive: The ZIP or XML file.
+        label: Its name in messages and unit sources.
+        work_dir: Where it is unpacked.
+        seen_keys: Keys handed out already (not repeated; the new ones are added).
+    """
+    unpacker = _Finder(work_dir, seen_keys=seen_keys)
+    try:
+        unpacker.visit(archive, label=label)
+        yield unpacker.units, unpacker.errors
+    finally:
+        for folder in unpacker.extracted:
+            shutil.rmtree(folder, ignore_errors=True)
