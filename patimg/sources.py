@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from patimg.documents.roots import publication_kind, root_tag, xml_root_tag
 from patimg.errors import BadInputError
 from patimg.fileio import file_sha256
 
@@ -47,10 +48,6 @@ MAX_EXTRACTED_BYTES = 4 * 1024**3
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, checked for members over 10 MB
 #: How deep ZIPs inside extracted ZIPs are followed.
 MAX_ZIP_NESTING = 2
-
-_US_ROOTS = ("PATDOC", "patent-application-publication", "us-patent-grant", "us-patent-application")
-_EP_ROOTS = ("ep-patent-document",)
-_ROOT_TAG = re.compile(rb"<(?![?!/])([A-Za-z_][\w.\-:]*)")
 
 
 @dataclass(frozen=True)
@@ -108,30 +105,6 @@ def _is_zip(path: Path) -> bool:
             return handle.read(4) == b"PK\x03\x04"
     except OSError:
         return False
-
-
-def xml_root_tag(path: Path) -> str:
-    """Root element name of an XML file, read from its first 256 KiB; ``""`` when none is found or unreadable."""
-    try:
-        return _root_tag(path)
-    except OSError:
-        return ""
-
-
-def _root_tag(path: Path) -> str:
-    """:func:`xml_root_tag`, raising ``OSError`` for a file that cannot be read (so it can be reported)."""
-    with open(path, "rb") as handle:
-        head = handle.read(256 * 1024)
-    match = _ROOT_TAG.search(head)
-    return match.group(1).decode("ascii", "replace") if match else ""
-
-
-def _publication_kind(root: str) -> str:
-    if root in _US_ROOTS:
-        return "uspto"
-    if root in _EP_ROOTS:
-        return "epo"
-    return ""
 
 
 def safe_extract_zip(
@@ -282,7 +255,7 @@ class _Finder:
             self.errors.append(_read_error(error, label))
 
     def visit_xml(self, path: Path, *, label: str) -> None:
-        kind = _publication_kind(xml_root_tag(path))
+        kind = publication_kind(xml_root_tag(path))
         if not kind:
             if path.stat().st_size == 0:
                 raise BadInputError(label, "empty file")
@@ -337,7 +310,7 @@ class _Finder:
             publications = []
             for f in (f for f in files if f.suffix.lower() == ".xml"):
                 try:
-                    kind = _publication_kind(_root_tag(f))
+                    kind = publication_kind(root_tag(f))
                 except OSError as error:
                     self.errors.append(_read_error(error, _label_for(label, f, folder, root)))
                     continue
