@@ -53,6 +53,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         for source, problem in report.errors:
             print(f"  failed: {printable(source)}: {printable(problem)}", file=sys.stderr)
+        for source, note in report.notes:
+            print(f"  note: {printable(source)}: {printable(note)}", file=sys.stderr)
     if not report.errors:
         return 0
     return 3 if report.added or report.skipped else 2

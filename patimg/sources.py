@@ -9,6 +9,9 @@ images. :func:`find_publications` accepts, in any mix and nested in folders:
   pages ``srepNNNN.tif`` are not drawings and are dropped), as a folder or a ZIP;
 * a bare publication XML (a unit without images);
 * a folder of images (PNG, JPEG, TIFF) without any publication XML (kind ``"images"``);
+* a PDF publication (kind ``"pdf"``; :mod:`patimg.pdf` reads its text layer and renders its drawing pages
+  under ``work_dir``); a PDF beside a publication XML (``DOCUMENT.PDF`` of an EPO package) is that
+  publication again and is not read;
 * a folder holding any of those (searched recursively).
 
 ZIPs are unpacked with :func:`safe_extract_zip` under ``work_dir``. Problems with one input never
@@ -31,12 +34,13 @@ import shutil
 import stat
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from patimg.documents.roots import publication_kind, root_tag, xml_root_tag
 from patimg.errors import BadInputError
 from patimg.fileio import file_sha256
+from patimg.types import ParsedDocument
 
 #: Image file suffixes taken as drawings or plain images.
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
@@ -56,13 +60,16 @@ class PublicationUnit:
 
     Attributes:
         key: Stable id of the unit's content, used to skip units already ingested: ``"xml-<sha256>"``
-            over the XML bytes (the same publication from a ZIP or a folder gets the same key), or
-            ``"images-<sha256>"`` over the names and bytes of a folder's images.
-        kind: ``"uspto"``, ``"epo"`` or ``"images"``.
-        xml: The publication XML, or None for a folder of images.
-        images: Drawing images in the order the XML names them (missing files skipped), or the folder's
-            images sorted by name.
+            over the XML bytes (the same publication from a ZIP or a folder gets the same key),
+            ``"images-<sha256>"`` over the names and bytes of a folder's images, or ``"pdf-<sha256>"``
+            over a PDF's bytes.
+        kind: ``"uspto"``, ``"epo"``, ``"images"`` or ``"pdf"``.
+        xml: The publication XML, or None for a folder of images or a PDF.
+        images: Drawing images in the order the XML names them (missing files skipped), the folder's
+            images sorted by name, or a PDF's drawing pages rendered as PNG.
         source: What the user gave, for messages: the path, or ``"<zip>!<member>"`` for a ZIP member.
+        document: The publication's text when it is read already (a PDF's text layer); see :meth:`read_document`.
+        notes: What the user should know about an input that is still ingested (``"no text layer; ..."``).
     """
 
     key: str
@@ -70,6 +77,16 @@ class PublicationUnit:
     xml: Path | None
     images: tuple[Path, ...]
     source: str
+    document: ParsedDocument | None = field(default=None, compare=False, repr=False)
+    notes: tuple[str, ...] = ()
+
+    def read_document(self) -> ParsedDocument | None:
+        """The publication's text: the PDF's, else the XML parsed, else None (a folder of images)."""
+        if self.document is not None or self.xml is None:
+            return self.document
+        from patimg.documents import parse_publication
+
+        return parse_publication(self.xml)
 
 
 @dataclass
@@ -235,7 +252,14 @@ class _Finder:
                 before = (self.found, len(self.errors), len(self.pending))
                 self.visit_folder(path, label=label, depth=depth)
                 if (self.found, len(self.errors), len(self.pending)) == before:
-                    raise BadInputError(label, "folder holds no publication XML, no images and no ZIP")
+                    raise BadInputError(
+                        label, "folder holds no publication XML, no PDF, no images and no ZIP"
+                    )
+            elif path.suffix.lower() == ".pdf":
+                if self.defer_zips and not in_zip:  # rendered like a ZIP is unpacked: one at a time
+                    self.pending.append((path, label))
+                else:
+                    self.visit_pdf(path, label=label)
             elif _is_zip(path):
                 if self.defer_zips and not in_zip:
                     self.pending.append((path, label))
@@ -247,7 +271,7 @@ class _Finder:
                 self.add(_images_unit([path], label=label))
             else:
                 raise BadInputError(
-                    label, "unknown kind of input (expected a ZIP, an XML, an image or a folder)"
+                    label, "unknown kind of input (expected a ZIP, an XML, a PDF, an image or a folder)"
                 )
         except BadInputError as error:
             self.errors.append(error)
@@ -263,6 +287,18 @@ class _Finder:
         self.add(
             PublicationUnit(key=f"xml-{file_sha256(path)[:24]}", kind=kind, xml=path, images=(), source=label)
         )
+
+    def visit_pdf(self, path: Path, *, label: str) -> None:
+        from patimg.pdf import read_pdf
+
+        key = f"pdf-{file_sha256(path)[:24]}"
+        if key in self.seen_keys:  # the same PDF again: not rendered twice
+            self.found += 1
+            return
+        target = self.work_dir / "pdf" / f"{_safe_stem(path.name)}-{key[4:20]}"
+        self.extracted.append(target)
+        pdf = read_pdf(path, label=label, out_dir=target)
+        self.add(PublicationUnit(key, "pdf", None, pdf.images, label, document=pdf.document, notes=pdf.notes))
 
     def visit_zip(self, path: Path, *, label: str, depth: int) -> None:
         if depth > MAX_ZIP_NESTING:
@@ -324,6 +360,9 @@ class _Finder:
                     self.errors.append(error)
                 except OSError as error:
                     self.errors.append(_read_error(error, _label_for(label, xml, folder, root)))
+            if not publications:  # beside a publication XML, a PDF is that publication again
+                for pdf in (f for f in files if f.suffix.lower() == ".pdf"):
+                    self.visit(pdf, label=_label_for(label, pdf, folder, root), in_zip=root is not None)
             if not publications and images:
                 try:
                     self.add(_images_unit(images, label=where))
