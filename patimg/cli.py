@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "ingest",
-        "ingest publications (USPTO ZIP/XML+TIFF, EPO package, image folder) into a collection",
+        "ingest publications (USPTO ZIP/XML+TIFF, EPO package, PDF, image folder) into a collection",
         cmd_ingest,
     )
     p.epilog = INGEST_EXIT_STATUS

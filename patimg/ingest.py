@@ -367,7 +367,7 @@ def ingest(
     """Ingest publications into a collection (created when absent).
 
     Args:
-        sources: USPTO ZIPs, XML files, USPTO or EPO package folders, EPO package ZIPs, folders of images,
+        sources: USPTO ZIPs, XML files, USPTO or EPO package folders, EPO package ZIPs, PDFs, folders of images,
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
