@@ -76,6 +76,7 @@ def drawing_image(document, text: PdfPageText):
 
 def _single_scan(page):
     """The page's one image as an ``"L"`` image, when the page is a scan (see :func:`drawing_image`), else None."""
+    import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     from patimg.figures.loading import DEFAULT_MAX_PIXELS, MAX_DRAWING_SIDE
@@ -100,7 +101,10 @@ def _single_scan(page):
         or max(width, height) > MAX_DRAWING_SIDE
     ):
         return None
-    pixels = image.get_bitmap(render=False).to_pil().convert("L")
+    try:
+        pixels = image.get_bitmap(render=False).to_pil().convert("L")
+    except (pdfium.PdfiumError, ValueError):
+        return None  # pixels PDFium cannot hand out raw (an unusual colour space or filter): render the page
     if sum(pixels.resize((64, 64)).getdata()) < 128 * 64 * 64:
         return None  # mostly black: an inverted or masked image, which only a rendering shows right
     metadata = image.get_metadata()
