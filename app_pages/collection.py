@@ -71,6 +71,8 @@ def _show_report(report, bases) -> None:
             for source, problem in report.errors
         ]
         st.dataframe(pd.DataFrame(rows, columns=["source", "problem"]), hide_index=True)
+    for source, note in report.notes:
+        st.info(f"{_shown_source(source, bases)}: {note}")
 
 
 stats = collection.stats()
@@ -125,13 +127,13 @@ upload_tab, folder_tab = st.tabs(["Upload files", "Folder on the server"])
 with upload_tab:
     st.markdown(
         "USPTO grant ZIPs, an XML with its TIFF drawing sheets, EPO publication packages as ZIP, "
-        "or plain drawing images. Files of one upload are imported together."
+        "PDF publications, or plain drawing images. Files of one upload are imported together."
     )
     uploads = st.file_uploader(
         "Files",
         accept_multiple_files=True,
         key="import_files",
-        type=["zip", "xml", "tif", "tiff", "png", "jpg", "jpeg"],
+        type=["zip", "xml", "pdf", "tif", "tiff", "png", "jpg", "jpeg"],
     )
     if st.button("Import uploaded files", disabled=not uploads, key="import_uploads"):
         from patimg.imports import ingest_uploads

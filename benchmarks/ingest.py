@@ -36,7 +36,6 @@ def main() -> int:
         return 0
 
     from patimg.collection import Collection
-    from patimg.documents import parse_publication
     from patimg.ingest import drawing_refs, link_figures, read_figures
     from patimg.ocr import get_ocr
     from patimg.sources import find_publications
@@ -56,7 +55,7 @@ def main() -> int:
         items["load OCR models"] += 1
         for unit in units:
             start = time.perf_counter()
-            document = parse_publication(unit.xml) if unit.xml else None
+            document = unit.read_document()
             seconds["parse XML"] += time.perf_counter() - start
             items["parse XML"] += 1
             if document is None:

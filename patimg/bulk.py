@@ -41,15 +41,9 @@ from pathlib import Path
 from typing import IO
 
 from patimg import sources
+from patimg.documents.roots import XML_HEAD_BYTES, xml_head_kind
 from patimg.errors import BadInputError
-from patimg.sources import (
-    IMAGE_SUFFIXES,
-    XML_HEAD_BYTES,
-    PublicationUnit,
-    unpacked_batch,
-    xml_head_kind,
-    xml_unit_key,
-)
+from patimg.sources import IMAGE_SUFFIXES, PublicationUnit, unpacked_batch, xml_unit_key
 from patimg.unzip import MAX_ZIP_MEMBERS, escapes_folder, member_parts, zip_member_refusal
 from patimg.vocabulary import Progress
 

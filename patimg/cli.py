@@ -53,6 +53,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         for source, problem in report.errors:
             print(f"  failed: {printable(source)}: {printable(problem)}", file=sys.stderr)
+        for source, note in report.notes:
+            print(f"  note: {printable(source)}: {printable(note)}", file=sys.stderr)
     if not report.errors:
         return 0
     return 3 if report.added or report.skipped else 2
@@ -385,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "ingest",
-        "ingest publications (USPTO ZIP/XML+TIFF, EPO package, image folder) into a collection",
+        "ingest publications (USPTO ZIP/XML+TIFF, EPO package, PDF, image folder) into a collection",
         cmd_ingest,
     )
     p.epilog = INGEST_EXIT_STATUS

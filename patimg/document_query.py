@@ -143,7 +143,6 @@ def search_document(
     Raises:
         BadInputError: The path holds no publication, or none of its drawings could be read.
     """
-    from patimg.documents import parse_publication
     from patimg.ingest import drawing_refs, link_figures, read_figures
     from patimg.ocr import get_ocr
     from patimg.sources import find_publications
@@ -160,7 +159,8 @@ def search_document(
         folder = _FigureFolder(Path(temp) / "query")
         ocr = None
         for unit in units:
-            document = parse_publication(unit.xml) if unit.xml is not None else None
+            document = unit.read_document()
+            out.notes.extend(f"{unit.source}: {note}" for note in unit.notes)
             patent_id = document.patent.patent_id if document else f"QUERY-{Path(unit.source).name}"
             if not unit.images:
                 out.notes.append(f"{unit.source}: no drawings, nothing to search with")

@@ -51,12 +51,15 @@ class IngestReport:
         skipped: Sources skipped because they were already ingested.
         errors: ``(source, problem)`` for each input that failed.
         figures: Figures stored by this run.
+        notes: ``(source, note)`` for inputs ingested with a limit the user should know of (a PDF without
+            a text layer: its figures have no links).
     """
 
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     figures: int = 0
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -64,6 +67,7 @@ class IngestReport:
             "skipped": self.skipped,
             "figures": self.figures,
             "errors": [{"source": s, "problem": p} for s, p in self.errors],
+            "notes": [{"source": s, "note": n} for s, n in self.notes],
         }
 
 
@@ -301,9 +305,7 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
         PatImgError: The unit's XML is unusable, or none of its images could be read (or one image, when
             ``problems`` is None).
     """
-    from patimg.documents import parse_publication
-
-    document = parse_publication(unit.xml) if unit.xml is not None else None
+    document = unit.read_document()
     patent = document.patent if document else _folder_patent(unit, collection)
     if not unit.images:
         kept = collection.figure_records(patent.patent_id)
@@ -365,7 +367,7 @@ def ingest(
     """Ingest publications into a collection (created when absent).
 
     Args:
-        sources: USPTO ZIPs, XML files, USPTO or EPO package folders, EPO package ZIPs, folders of images,
+        sources: USPTO ZIPs, XML files, USPTO or EPO package folders, EPO package ZIPs, PDFs, folders of images,
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
@@ -442,6 +444,7 @@ def _ingest_one(unit, *, store: Collection, report: IngestReport, reader: _LazyO
         return
     report.added.append(patent_id)
     report.figures += n_figures
+    report.notes.extend((str(unit.source), note) for note in unit.notes)
 
 
 def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:

@@ -9,6 +9,9 @@ images. :func:`find_publications` accepts, in any mix and nested in folders:
   pages ``srepNNNN.tif`` are not drawings and are dropped), as a folder or a ZIP;
 * a bare publication XML (a unit without images);
 * a folder of images (PNG, JPEG, TIFF) without any publication XML (kind ``"images"``);
+* a PDF publication (kind ``"pdf"``; :mod:`patimg.pdf` reads its text layer and renders its drawing pages
+  under ``work_dir``); a PDF beside a publication XML (``DOCUMENT.PDF`` of an EPO package) is that
+  publication again and is not read;
 * a folder holding any of those (searched recursively);
 * a TAR of ZIPs as USPTO ships its weekly bulk releases (:mod:`patimg.bulk`; only through
   :func:`iter_publications`, which streams it member by member).
@@ -31,11 +34,13 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from patimg.documents.roots import publication_kind, root_tag, xml_root_tag
 from patimg.errors import BadInputError
 from patimg.fileio import file_sha256
+from patimg.types import ParsedDocument
 from patimg.unzip import MAX_EXTRACTED_BYTES, ExtractionBudget, safe_extract_zip
 from patimg.vocabulary import Progress
 
@@ -45,11 +50,6 @@ IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 MAX_ZIP_NESTING = 2
 #: File names taken as TAR archives (plain or compressed); a plain TAR is also known by its header.
 TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
-#: How much of an XML file is read to find its root element.
-XML_HEAD_BYTES = 256 * 1024
-_US_ROOTS = ("PATDOC", "patent-application-publication", "us-patent-grant", "us-patent-application")
-_EP_ROOTS = ("ep-patent-document",)
-_ROOT_TAG = re.compile(rb"<(?![?!/])([A-Za-z_][\w.\-:]*)")
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,16 @@ class PublicationUnit:
 
     Attributes:
         key: Stable id of the unit's content, used to skip units already ingested: ``"xml-<sha256>"``
-            over the XML bytes (the same publication from a ZIP or a folder gets the same key), or
-            ``"images-<sha256>"`` over the names and bytes of a folder's images.
-        kind: ``"uspto"``, ``"epo"`` or ``"images"``.
-        xml: The publication XML, or None for a folder of images.
-        images: Drawing images in the order the XML names them (missing files skipped), or the folder's
-            images sorted by name.
+            over the XML bytes (the same publication from a ZIP or a folder gets the same key),
+            ``"images-<sha256>"`` over the names and bytes of a folder's images, or ``"pdf-<sha256>"``
+            over a PDF's bytes.
+        kind: ``"uspto"``, ``"epo"``, ``"images"`` or ``"pdf"``.
+        xml: The publication XML, or None for a folder of images or a PDF.
+        images: Drawing images in the order the XML names them (missing files skipped), the folder's
+            images sorted by name, or a PDF's drawing pages rendered as PNG.
         source: What the user gave, for messages: the path, or ``"<zip>!<member>"`` for a ZIP member.
+        document: The publication's text when it is read already (a PDF's text layer); see :meth:`read_document`.
+        notes: What the user should know about an input that is still ingested (``"no text layer; ..."``).
     """
 
     key: str
@@ -72,6 +75,16 @@ class PublicationUnit:
     xml: Path | None
     images: tuple[Path, ...]
     source: str
+    document: ParsedDocument | None = field(default=None, compare=False, repr=False)
+    notes: tuple[str, ...] = ()
+
+    def read_document(self) -> ParsedDocument | None:
+        """The publication's text: the PDF's, else the XML parsed, else None (a folder of images)."""
+        if self.document is not None or self.xml is None:
+            return self.document
+        from patimg.documents import parse_publication
+
+        return parse_publication(self.xml)
 
 
 def _is_zip(path: Path) -> bool:
@@ -82,30 +95,6 @@ def _is_zip(path: Path) -> bool:
             return handle.read(4) == b"PK\x03\x04"
     except OSError:
         return False
-
-
-def xml_root_tag(path: Path) -> str:
-    """Root element name of an XML file, read from its first 256 KiB; ``""`` when none is found or unreadable."""
-    try:
-        return _root_tag(path)
-    except OSError:
-        return ""
-
-
-def _root_tag(path: Path) -> str:
-    """:func:`xml_root_tag`, raising ``OSError`` for a file that cannot be read (so it can be reported)."""
-    with open(path, "rb") as handle:
-        return _head_root_tag(handle.read(XML_HEAD_BYTES))
-
-
-def _head_root_tag(head: bytes) -> str:
-    match = _ROOT_TAG.search(head[:XML_HEAD_BYTES])
-    return match.group(1).decode("ascii", "replace") if match else ""
-
-
-def xml_head_kind(head: bytes) -> str:
-    """``"uspto"``, ``"epo"`` or ``""`` for the first :data:`XML_HEAD_BYTES` of an XML file."""
-    return _publication_kind(_head_root_tag(head))
 
 
 def xml_unit_key(sha256_hex: str) -> str:
@@ -122,14 +111,6 @@ def _is_tar(path: Path) -> bool:
             return handle.read(5) == b"ustar"
     except OSError:
         return False
-
-
-def _publication_kind(root: str) -> str:
-    if root in _US_ROOTS:
-        return "uspto"
-    if root in _EP_ROOTS:
-        return "epo"
-    return ""
 
 
 class _Finder:
@@ -166,7 +147,14 @@ class _Finder:
                 before = (self.found, len(self.errors), len(self.pending))
                 self.visit_folder(path, label=label, depth=depth)
                 if (self.found, len(self.errors), len(self.pending)) == before:
-                    raise BadInputError(label, "folder holds no publication XML, no images and no ZIP")
+                    raise BadInputError(
+                        label, "folder holds no publication XML, no PDF, no images and no ZIP"
+                    )
+            elif path.suffix.lower() == ".pdf":
+                if self.defer_zips and not in_zip:  # rendered like a ZIP is unpacked: one at a time
+                    self.pending.append((path, label))
+                else:
+                    self.visit_pdf(path, label=label)
             elif _is_zip(path):
                 if self.defer_zips and not in_zip:
                     self.pending.append((path, label))
@@ -184,7 +172,7 @@ class _Finder:
                 self.add(_images_unit([path], label=label))
             else:
                 raise BadInputError(
-                    label, "unknown kind of input (expected a ZIP, an XML, an image or a folder)"
+                    label, "unknown kind of input (expected a ZIP, an XML, a PDF, an image or a folder)"
                 )
         except BadInputError as error:
             self.errors.append(error)
@@ -192,7 +180,7 @@ class _Finder:
             self.errors.append(_read_error(error, label))
 
     def visit_xml(self, path: Path, *, label: str) -> None:
-        kind = _publication_kind(xml_root_tag(path))
+        kind = publication_kind(xml_root_tag(path))
         if not kind:
             if path.stat().st_size == 0:
                 raise BadInputError(label, "empty file")
@@ -200,6 +188,18 @@ class _Finder:
         self.add(
             PublicationUnit(key=xml_unit_key(file_sha256(path)), kind=kind, xml=path, images=(), source=label)
         )
+
+    def visit_pdf(self, path: Path, *, label: str) -> None:
+        from patimg.pdf import read_pdf
+
+        key = f"pdf-{file_sha256(path)[:24]}"
+        if key in self.seen_keys:  # the same PDF again: not rendered twice
+            self.found += 1
+            return
+        target = self.work_dir / "pdf" / f"{_safe_stem(path.name)}-{key[4:20]}"
+        self.extracted.append(target)
+        pdf = read_pdf(path, label=label, out_dir=target)
+        self.add(PublicationUnit(key, "pdf", None, pdf.images, label, document=pdf.document, notes=pdf.notes))
 
     def visit_zip(self, path: Path, *, label: str, depth: int) -> None:
         if depth > MAX_ZIP_NESTING:
@@ -247,7 +247,7 @@ class _Finder:
             publications = []
             for f in (f for f in files if f.suffix.lower() == ".xml"):
                 try:
-                    kind = _publication_kind(_root_tag(f))
+                    kind = publication_kind(root_tag(f))
                 except OSError as error:
                     self.errors.append(_read_error(error, _label_for(label, f, folder, root)))
                     continue
@@ -261,6 +261,9 @@ class _Finder:
                     self.errors.append(error)
                 except OSError as error:
                     self.errors.append(_read_error(error, _label_for(label, xml, folder, root)))
+            if not publications:  # beside a publication XML, a PDF is that publication again
+                for pdf in (f for f in files if f.suffix.lower() == ".pdf"):
+                    self.visit(pdf, label=_label_for(label, pdf, folder, root), in_zip=root is not None)
             if not publications and images:
                 try:
                     self.add(_images_unit(images, label=where))

@@ -7,6 +7,7 @@ can be re-run alone and the Streamlit pages only ever see plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 #: Kinds of text read on a drawing.
 LABEL_KINDS = ("reference", "figure", "other")
@@ -97,6 +98,26 @@ class ParsedDocument:
     sentences: tuple[Sentence, ...] = ()
     figure_descriptions: dict[str, str] = field(default_factory=dict)
     drawings: tuple[DrawingRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class PdfPublication:
+    """What PatImg reads out of one PDF publication (:func:`patimg.pdf.read_pdf`).
+
+    Attributes:
+        document: Bibliography, sentences and figure captions from the PDF's text layer (only the patent
+            record when it has none); its ``drawings`` name the rendered drawing pages, as sheets.
+        images: The drawing pages rendered as PNG files, in page order.
+        drawing_pages: Their page numbers in the PDF, 1-based.
+        has_text_layer: Whether any page has a text layer (a scanned PDF has none: no sign can link).
+        notes: What the user should know about it (``"no text layer; figures stored without links"``).
+    """
+
+    document: ParsedDocument
+    images: tuple[Path, ...]
+    drawing_pages: tuple[int, ...]
+    has_text_layer: bool
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

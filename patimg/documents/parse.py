@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from patimg.documents.roots import SUPPORTED_ROOTS
 from patimg.documents.xmlsafe import read_safe_xml
 from patimg.errors import BadInputError
 from patimg.types import ParsedDocument
-
-#: Root elements :func:`parse_publication` reads.
-SUPPORTED_ROOTS = (
-    "PATDOC",
-    "patent-application-publication",
-    "us-patent-grant",
-    "us-patent-application",
-    "ep-patent-document",
-)
 
 
 def parse_publication(
