@@ -29,6 +29,13 @@ INGEST_EXIT_STATUS = (
 )
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest, report each failed input by name on one line, and exit by :data:`INGEST_EXIT_STATUS`.
 
@@ -41,6 +48,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         args.sources,
         collection=args.collection,
         ocr=args.ocr,
+        workers=args.workers,
         progress=None if args.quiet else progress_bar(),
     )
     if args.json:
@@ -393,6 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.epilog = INGEST_EXIT_STATUS
     p.add_argument("sources", nargs="+", type=Path, help="files or folders to ingest")
     p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="processes reading drawings in parallel (default: PATIMG_WORKERS or one per core; 1: this process)",
+    )
 
     p = add(
         "read",

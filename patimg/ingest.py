@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import logging
 import re
 from collections.abc import Sequence
@@ -33,11 +32,15 @@ from pathlib import Path
 from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
 from patimg.fileio import atomic_write_bytes
+from patimg.reading import SheetJob, SheetReaders, SheetReading, read_sheet
 from patimg.types import DrawingRef, Figure, Label, ParsedDocument, Patent, SignLink
 from patimg.vocabulary import Progress
 from patimg.workspace import file_lock, private_work_dir, remove_abandoned_work
 
 log = logging.getLogger(__name__)
+
+#: The progress stage of reading one publication's drawing images (``done``/``total`` are its images).
+READ_STAGE = "read sheets"
 
 """``progress(stage, done, total, item)``: called before each unit and once at the end."""
 
@@ -124,10 +127,64 @@ def _is_front_page(image: Path) -> bool:
     return image.stem.upper().endswith("-D00000")
 
 
-def _png_bytes(image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+def sheet_jobs(patent_id: str, drawings: Sequence[tuple[Path, DrawingRef]]) -> list[SheetJob]:
+    """One :class:`~patimg.reading.SheetJob` per drawing image of a publication."""
+    sheets = sheet_names([image_path.name for image_path, _ in drawings])
+    return [
+        SheetJob(path=image_path, ref=ref, patent_id=patent_id, sheet=sheets[image_path.name])
+        for image_path, ref in drawings
+    ]
+
+
+def read_sheets(
+    jobs: Sequence[SheetJob],
+    *,
+    ocr=None,
+    readers: SheetReaders | None = None,
+    progress: Progress | None = None,
+    source: str = "",
+) -> list[SheetReading]:
+    """Read a publication's drawing images, with ``ocr`` here or with ``readers`` (in parallel).
+
+    ``progress("read sheets", done, total, "<image name>")`` is called before each image, so a
+    publication of many sheets is seen to move.
+    """
+    futures = [readers.submit(job) for job in jobs] if readers is not None else None
+    readings = []
+    for i, job in enumerate(jobs):
+        if progress:
+            progress(READ_STAGE, i, len(jobs), job.path.name)
+        readings.append(futures[i].result() if futures is not None else read_sheet(job, ocr=ocr))
+    if progress and jobs:
+        progress(READ_STAGE, len(jobs), len(jobs), source)
+    return readings
+
+
+def write_figures(
+    collection: Collection, readings: Sequence[SheetReading], *, problems: list[str] | None = None
+) -> tuple[list[Figure], dict[str, list[Label]]]:
+    """Write the figure images of ``readings`` under ``figures/``; the figures and their labels.
+
+    An unreadable image is described in ``problems`` when a list is given, else its problem is raised.
+    When this raises, the images no stored figure uses are removed again.
+    """
+    figures: list[Figure] = []
+    labels: dict[str, list[Label]] = {}
+    try:
+        for reading in readings:
+            if reading.problem is not None:
+                if problems is None:
+                    raise BadInputError(reading.image_name, reading.problem)
+                problems.append(f"{reading.image_name}: {reading.problem}")
+                continue
+            for crop in reading.crops:
+                atomic_write_bytes(collection.path / crop.figure.image, crop.png)
+                figures.append(crop.figure)
+                labels[crop.figure.figure_id] = list(crop.labels)
+    except BaseException:
+        discard_unstored_images(collection, figures)
+        raise
+    return figures, labels
 
 
 def read_figures(
@@ -142,8 +199,7 @@ def read_figures(
 
     An unreadable image (corrupt, not an image, too large, too small to read) is skipped and described in
     ``problems`` when a list is given (the rest of the publication is still stored), else its error is
-    raised. Figure images are written under ``figures/`` as they are made; when this raises, the ones no
-    stored figure uses are removed again.
+    raised. When this raises, the figure images no stored figure uses are removed again.
 
     Args:
         collection: Where figure images are written.
@@ -155,55 +211,8 @@ def read_figures(
     Returns:
         The figures and, by figure id, the labels read on each (boxes on the figure image).
     """
-    from patimg.figures import figures_from_drawing, load_drawing
-
-    figures: list[Figure] = []
-    labels: dict[str, list[Label]] = {}
-    sheets = sheet_names([image_path.name for image_path, _ in drawings])
-    try:
-        for image_path, ref in drawings:
-            try:
-                sheet = load_drawing(image_path, name=image_path.name)
-                result = figures_from_drawing(sheet, ocr=ocr, kind=ref.kind, figure_num=ref.figure_num)
-            except BadInputError as error:
-                if problems is None:
-                    raise
-                problems.append(f"{image_path.name}: {error.problem}")
-                continue
-            for k, region in enumerate(result.regions, start=1):
-                figure_id = f"{patent_id}-{sheets[image_path.name]}-f{k}"
-                x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
-                relative = f"figures/{figure_id}.png"
-                atomic_write_bytes(
-                    collection.path / relative, _png_bytes(result.image.crop((x0, y0, x1, y1)))
-                )
-                figures.append(
-                    Figure(
-                        figure_id=figure_id,
-                        patent_id=patent_id,
-                        caption=region.caption,
-                        figure_num=region.figure_num or ref.figure_num,
-                        sheet=image_path.name,
-                        box=(x0, y0, x1, y1),
-                        rotation=result.rotation,
-                        image=relative,
-                        split=getattr(region, "split", "single"),
-                    )
-                )
-                # Labels are stored on the figure image: shift them by the crop's origin.
-                labels[figure_id] = [
-                    Label(
-                        text=lab.text,
-                        kind=lab.kind,
-                        confidence=lab.confidence,
-                        box=(lab.box[0] - x0, lab.box[1] - y0, lab.box[2] - x0, lab.box[3] - y0),
-                    )
-                    for lab in region.labels
-                ]
-    except BaseException:
-        discard_unstored_images(collection, figures)
-        raise
-    return figures, labels
+    readings = read_sheets(sheet_jobs(patent_id, drawings), ocr=ocr)
+    return write_figures(collection, readings, problems=problems)
 
 
 def discard_unstored_images(collection: Collection, figures: Sequence[Figure]) -> None:
@@ -259,13 +268,6 @@ def sheet_names(image_names: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def _padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:
-    """The figure's box grown by a small white margin (strokes on the edge stay whole), clipped to the sheet."""
-    width, height = size
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
-    return max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin)
-
-
 def link_figures(
     *, document: ParsedDocument | None, figures: Sequence[Figure], labels: dict[str, list[Label]]
 ) -> list[SignLink]:
@@ -287,7 +289,15 @@ def link_figures(
     return links
 
 
-def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None = None) -> tuple[str, int]:
+def ingest_unit(
+    unit,
+    *,
+    collection: Collection,
+    ocr=None,
+    readers: SheetReaders | None = None,
+    problems: list[str] | None = None,
+    progress: Progress | None = None,
+) -> tuple[str, int]:
     """Ingest one publication unit; returns ``(patent_id, number of figures it stored)``.
 
     The rule for a publication that is already stored: its bibliography and text are replaced by the
@@ -298,7 +308,9 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
     Args:
         unit: A :class:`patimg.sources.PublicationUnit`.
         collection: Where it is stored.
-        ocr: OCR backend.
+        ocr: OCR backend, reading here (when ``readers`` is None).
+        readers: Worker processes reading the drawings in parallel.
+        progress: ``progress("read sheets", done, total, item)`` per drawing image.
         problems: Collects images that could not be read (the rest is stored); ``None`` raises instead.
 
     Raises:
@@ -320,11 +332,10 @@ def ingest_unit(unit, *, collection: Collection, ocr, problems: list[str] | None
             link_figures(document=document, figures=kept, labels=kept_labels),
         )
         return patent.patent_id, 0  # the kept figures were stored by an earlier run
-    drawings = drawing_refs(document, unit.images)
+    jobs = sheet_jobs(patent.patent_id, drawing_refs(document, unit.images))
+    readings = read_sheets(jobs, ocr=ocr, readers=readers, progress=progress, source=str(unit.source))
     unreadable: list[str] = []
-    figures, labels = read_figures(
-        collection=collection, patent_id=patent.patent_id, drawings=drawings, ocr=ocr, problems=unreadable
-    )
+    figures, labels = write_figures(collection, readings, problems=unreadable)
     if not figures:
         found = f"no drawing could be read ({'; '.join(unreadable)})" if unreadable else "no figure found"
         raise BadInputError(str(unit.source), found)
@@ -362,6 +373,7 @@ def ingest(
     *,
     collection: str | Path,
     ocr: str = "rapidocr",
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest publications into a collection (created when absent).
@@ -371,7 +383,10 @@ def ingest(
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
-        progress: Optional ``progress(stage, done, total, item)`` callback.
+        workers: Processes reading drawings in parallel (default: ``PATIMG_WORKERS`` or one per core; 1 reads
+            in this process). The collection is the same whatever the number.
+        progress: Optional ``progress(stage, done, total, item)`` callback: stage ``"ingest"`` per
+            publication, ``"read sheets"`` per drawing image of the publication being read.
 
     Returns:
         What was added, skipped and what failed (each failure names its input and the problem).
@@ -383,9 +398,8 @@ def ingest(
     report = IngestReport()
     work = store.path / "work"
     remove_abandoned_work(work)
-    reader = _LazyOcr(ocr)
     done = found = 0
-    with private_work_dir(work) as work_dir:
+    with private_work_dir(work) as work_dir, SheetReaders(ocr, workers=workers) as readers:
         found_units = iter_publications(
             [Path(s) for s in sources], work_dir=work_dir, is_stored=store.has_source, progress=progress
         )
@@ -399,36 +413,24 @@ def ingest(
                         progress("ingest", done, found, str(unit.source))
                     done += 1
                     with file_lock(work / f"{unit.key}.lock"):
-                        _ingest_one(unit, store=store, report=report, reader=reader)
+                        _ingest_one(unit, store=store, report=report, readers=readers, progress=progress)
     if progress:
         progress("ingest", done, done, "")
     return report
 
 
-class _LazyOcr:
-    """The OCR backend, built on first use (a run that only skips or reads text never loads it)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.backend = None
-
-    def get(self):
-        if self.backend is None:
-            from patimg.ocr import get_ocr
-
-            self.backend = get_ocr(self.name)
-        return self.backend
-
-
-def _ingest_one(unit, *, store: Collection, report: IngestReport, reader: _LazyOcr) -> None:
+def _ingest_one(
+    unit, *, store: Collection, report: IngestReport, readers: SheetReaders, progress: Progress | None
+) -> None:
     """Ingest one unit into ``report``: skipped when stored, else added or failed (never raises for input)."""
     if store.has_source(unit.key):
         report.skipped.append(str(unit.source))
         return
     try:
-        backend = reader.get() if unit.images else None
         image_problems: list[str] = []
-        patent_id, n_figures = ingest_unit(unit, collection=store, ocr=backend, problems=image_problems)
+        patent_id, n_figures = ingest_unit(
+            unit, collection=store, readers=readers, problems=image_problems, progress=progress
+        )
         for problem in image_problems:
             _record(store, report, str(unit.source), problem)
     except PatImgError as error:

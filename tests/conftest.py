@@ -15,6 +15,11 @@ import pytest
 
 from tests.realdata import shared_data_path
 
+# Ingest reads drawings in this process during tests: a worker pool per ingest call would start two fresh
+# interpreters (each loading the OCR models) dozens of times. The pool itself is tested in test_reading.py,
+# which asks for it by ``workers=``.
+os.environ.setdefault("PATIMG_WORKERS", "1")
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

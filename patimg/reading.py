@@ -1,0 +1,227 @@
+"""The read stage of ingest: one drawing image in, its figures out, nothing written.
+
+:func:`read_sheet` is the unit of work every engine runs — in this process, in a pool of worker processes
+(:class:`SheetReaders`), or in Ray actors (``patimg.engines``): it loads a drawing, reads its text upright, cuts
+it into figures and returns them as a :class:`SheetReading` (PNG bytes, labels, the figure records), which
+pickles. Only the writer (:mod:`patimg.ingest`) touches the collection, so every engine gives the same
+collection.
+
+Reading is the slow part of ingest (seconds a sheet on a CPU, almost all of it the OCR networks), so a
+publication's sheets are read in parallel: one worker process per core, each with its OCR backend loaded once
+and its ONNX Runtime limited to its share of the cores (one process per core beats one process with many
+threads on the small inputs a recogniser gets).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from patimg.errors import BadInputError
+from patimg.types import DrawingRef, Figure, Label
+
+
+@dataclass(frozen=True)
+class SheetJob:
+    """One drawing image to read.
+
+    Attributes:
+        path: The image file.
+        ref: What the publication says of it (kind, figure number).
+        patent_id: Owning patent (figure ids start with it).
+        sheet: The sheet part of its figure ids (:func:`patimg.ingest.sheet_names`).
+    """
+
+    path: Path
+    ref: DrawingRef
+    patent_id: str
+    sheet: str
+
+
+@dataclass(frozen=True)
+class FigureCrop:
+    """One figure cut out of a drawing, ready to be stored.
+
+    Attributes:
+        figure: Its record (``image`` is where the PNG goes, relative to the collection).
+        png: The figure image, PNG-encoded.
+        labels: What was read on it, boxes on the figure image.
+    """
+
+    figure: Figure
+    png: bytes
+    labels: tuple[Label, ...]
+
+
+@dataclass(frozen=True)
+class SheetReading:
+    """What reading one drawing image gave: its figures, or the problem that stopped it.
+
+    Attributes:
+        image_name: The image's file name.
+        crops: Its figures, in caption order (empty when ``problem`` is set).
+        problem: Why it could not be read (corrupt, not an image, too large, too small), else ``None``.
+    """
+
+    image_name: str
+    crops: tuple[FigureCrop, ...] = ()
+    problem: str | None = None
+
+
+def _png_bytes(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:
+    """The figure's box grown by a small white margin (strokes on the edge stay whole), clipped to the sheet."""
+    width, height = size
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    return max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin)
+
+
+def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
+    """Read one drawing image and cut it into figures (pure: nothing is written).
+
+    Args:
+        job: The image and what the publication says of it.
+        ocr: OCR backend (``patimg.ocr.get_ocr``).
+
+    Returns:
+        The figures with their PNG bytes and labels, or the problem that made the image unreadable.
+    """
+    from patimg.figures import figures_from_drawing, load_drawing
+
+    try:
+        sheet = load_drawing(job.path, name=job.path.name)
+        result = figures_from_drawing(sheet, ocr=ocr, kind=job.ref.kind, figure_num=job.ref.figure_num)
+    except BadInputError as error:
+        return SheetReading(image_name=job.path.name, problem=error.problem)
+    crops = []
+    for k, region in enumerate(result.regions, start=1):
+        figure_id = f"{job.patent_id}-{job.sheet}-f{k}"
+        x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
+        figure = Figure(
+            figure_id=figure_id,
+            patent_id=job.patent_id,
+            caption=region.caption,
+            figure_num=region.figure_num or job.ref.figure_num,
+            sheet=job.path.name,
+            box=(x0, y0, x1, y1),
+            rotation=result.rotation,
+            image=f"figures/{figure_id}.png",
+            split=getattr(region, "split", "single"),
+        )
+        # Labels are kept on the figure image: shift them by the crop's origin.
+        labels = tuple(
+            Label(
+                text=lab.text,
+                kind=lab.kind,
+                confidence=lab.confidence,
+                box=(lab.box[0] - x0, lab.box[1] - y0, lab.box[2] - x0, lab.box[3] - y0),
+            )
+            for lab in region.labels
+        )
+        crops.append(
+            FigureCrop(figure=figure, png=_png_bytes(result.image.crop((x0, y0, x1, y1))), labels=labels)
+        )
+    return SheetReading(image_name=job.path.name, crops=tuple(crops))
+
+
+def default_workers() -> int:
+    """Worker processes for reading: ``PATIMG_WORKERS`` when set, else one per core."""
+    configured = os.environ.get("PATIMG_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, os.cpu_count() or 1)
+
+
+# The backend of a worker process, loaded once by the pool's initializer.
+_worker_ocr = None
+
+
+def _start_worker(ocr_name: str, threads: int) -> None:
+    global _worker_ocr
+    from patimg.ocr import get_ocr
+
+    options = {"threads": threads} if ocr_name == "rapidocr" else {}
+    _worker_ocr = get_ocr(ocr_name, **options)
+
+
+def _read_in_worker(job: SheetJob) -> SheetReading:
+    return read_sheet(job, ocr=_worker_ocr)
+
+
+class SheetReaders:
+    """Reads drawing images in this process (``workers=1``) or in a pool of worker processes.
+
+    Args:
+        ocr: OCR backend name.
+        workers: Processes reading at once (default :func:`default_workers`); 1 reads in this process.
+
+    Use as a context manager; :meth:`submit` returns a future per image, :meth:`close` stops the pool.
+    """
+
+    def __init__(self, ocr: str = "rapidocr", *, workers: int | None = None) -> None:
+        self.ocr = ocr
+        self.workers = workers or default_workers()
+        self._pool = None
+        self._local_ocr = None
+
+    def __enter__(self) -> SheetReaders:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def submit(self, job: SheetJob) -> Future:
+        """Start reading ``job``; the future's result is its :class:`SheetReading`."""
+        if self.workers == 1:
+            future: Future = Future()
+            try:
+                future.set_result(read_sheet(job, ocr=self._ocr_here()))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller through the future
+                if not isinstance(error, Exception):
+                    raise
+                future.set_exception(error)
+            return future
+        return self._worker_pool().submit(_read_in_worker, job)
+
+    def read(self, jobs: Sequence[SheetJob]) -> Iterator[SheetReading]:
+        """Readings of ``jobs`` in their order (read in parallel when there are workers)."""
+        futures = [self.submit(job) for job in jobs]
+        for future in futures:
+            yield future.result()
+
+    def _ocr_here(self):
+        if self._local_ocr is None:
+            from patimg.ocr import get_ocr
+
+            self._local_ocr = get_ocr(self.ocr)
+        return self._local_ocr
+
+    def _worker_pool(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            threads = max(1, (os.cpu_count() or 1) // self.workers)
+            # spawn: a fresh interpreter per worker (no inherited ONNX/torch thread state, same on every OS).
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.ocr, threads),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes (pending reads are cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

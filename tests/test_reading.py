@@ -1,0 +1,63 @@
+"""The read stage: reading drawings in worker processes gives the collection reading here gives."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from patimg.ingest import ingest
+from patimg.reading import SheetJob, SheetReaders
+from patimg.types import DrawingRef
+from tests.drawings import random_line_drawing
+
+
+def _stored(collection: Path) -> dict[str, list]:
+    """Every stored row that reading decides (figures, labels, links), and the figure PNG bytes."""
+    db = sqlite3.connect(collection / "collection.sqlite")
+    try:
+        rows = {
+            table: sorted(map(repr, db.execute(f"SELECT * FROM {table}")))  # noqa: S608 - fixed names
+            for table in ("patents", "figures", "labels", "links")
+        }
+    finally:
+        db.close()
+    rows["pngs"] = sorted((p.name, p.read_bytes()) for p in (collection / "figures").glob("*.png"))
+    return rows
+
+
+@pytest.mark.slow
+def test_worker_pool_gives_the_same_collection_with_progress_per_sheet(shared_data, tmp_path):
+    grant = shared_data / "patents" / "us-grants" / "US12448249-20251021"
+    seen: list[tuple[str, int, int, str]] = []
+    here = ingest([grant], collection=tmp_path / "here", workers=1)
+    pooled = ingest(
+        [grant], collection=tmp_path / "pool", workers=2, progress=lambda *event: seen.append(event)
+    )
+    assert here.errors == pooled.errors == []
+    assert here.figures == pooled.figures == 11
+    assert _stored(tmp_path / "here") == _stored(tmp_path / "pool")
+    sheets = [event for event in seen if event[0] == "read sheets"]
+    # The 6 drawing sheets (the front-page drawing D00000 repeats one of them and is not read).
+    images = sorted(p.name for p in grant.glob("*.TIF") if not p.stem.endswith("D00000"))
+    # One event before each image (named), one when all are read.
+    assert [(done, total) for _, done, total, _ in sheets] == [(i, 6) for i in range(7)]
+    assert sorted(item for _, done, _, item in sheets if done < 6) == images
+
+
+def test_a_bad_image_read_in_a_worker_is_reported_by_name(tmp_path):
+    good = tmp_path / "sheet.png"
+    random_line_drawing(seed=3).save(good)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    jobs = [
+        SheetJob(path=path, ref=DrawingRef(file=path.name, kind="sheet"), patent_id="P1", sheet=path.stem)
+        for path in (good, bad)
+    ]
+    with SheetReaders("rapidocr", workers=2) as readers:
+        good_reading, bad_reading = readers.read(jobs)
+    assert good_reading.problem is None and good_reading.crops
+    assert all(crop.figure.figure_id.startswith("P1-sheet-f") for crop in good_reading.crops)
+    assert bad_reading.image_name == "broken.png" and bad_reading.crops == ()
+    assert "cannot" in bad_reading.problem or "not" in bad_reading.problem
