@@ -14,6 +14,7 @@ from patimg.indexing import build_indexes, stored_vectors
 from patimg.search import Searcher
 from patimg.types import Figure, Patent, Sentence, SignLink
 from tests.drawings import random_line_drawing
+from tests.realdata import shared_data_path
 
 CHAIR_VIEW = "FIG. 2 is a side view of the chair."
 
@@ -116,3 +117,54 @@ def test_an_index_of_the_old_rule_is_rebuilt_under_the_new_one(tmp_path, monkeyp
         *before,
         "US1B2-D00001-f1",
     ]
+
+
+def _design(number: str) -> Path:
+    return next(shared_data_path("patents", "us-design").glob(f"USD0{number}-*"))
+
+
+@pytest.mark.slow
+def test_design_patents_get_text_and_a_free_text_word_finds_them(tmp_path, monkeypatch):
+    """Three real design patents (no numerals): their title and brief descriptions give every figure a text
+    vector, a word of a title finds that patent's figures, and a design drawing searched as a document uses it.
+    Before `patimg index` re-derives an old collection's text vectors, a document query says why it is visual."""
+    from patimg import indexing
+    from patimg.document_query import search_document
+    from patimg.ingest import ingest
+
+    folders = {"wheel": _design("929296"), "bat": _design("930094"), "spoon": _design("909824")}
+    collection = tmp_path / "designs"
+    report = ingest(list(folders.values()), collection=collection)
+    assert not report.errors and len(report.added) == 3
+    store = Collection.open(collection)
+    patent_of = {
+        word: next(p.patent_id for p in store.patent_records() if word in p.title.lower()) for word in folders
+    }
+
+    monkeypatch.setattr(indexing, "channel_info", lambda channel, encoder: encoder.info())
+    monkeypatch.setattr(indexing, "figure_texts", lambda store: {})  # the old rule: no sign, no text
+    build_indexes(collection, text="minilm")
+    query_sheet = folders["bat"] / f"{folders['bat'].name}-D00001.TIF"
+    old = search_document(Searcher(collection), query_sheet)
+    assert all(q.result.channels_used == ["visual"] for q in old.query_figures)
+    assert all(any("run `patimg index`" in note for note in q.result.notes) for q in old.query_figures)
+    monkeypatch.undo()
+
+    infos = build_indexes(collection)
+    figures = store.figure_records()
+    assert infos["text"]["count"] == len(figures)  # every design figure has text now
+    captioned = [f for f in figures if f.figure_num in store.figure_descriptions(f.patent_id)]
+    assert len(captioned) >= len(figures) // 2  # most figures' captions were read and name their description
+
+    searcher = Searcher(collection)
+    for word, patent_id in patent_of.items():
+        own = sum(f.patent_id == patent_id for f in figures)
+        hits = searcher.search(text=word, channel="text", k=own).hits
+        assert {h.patent_id for h in hits} == {patent_id}, (word, [h.figure_id for h in hits])
+
+    new = search_document(searcher, query_sheet)
+    for query in new.query_figures:
+        assert query.result.channels_used == ["visual", "text"]
+        assert "Bat" in query.text_sentences
+        assert any("its text is" in note for note in query.result.notes)
+    assert new.patents[0].patent_id == patent_of["bat"]
