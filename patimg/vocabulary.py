@@ -45,6 +45,10 @@ signs link to (the paper's rule; what indexes built before issue 12 hold); ``lin
 for a figure with no linked sentence its own brief-description sentence and its publication's title."""
 FIGURE_TEXT_RULES: tuple[str, ...] = get_args(FigureTextRule)
 
+Mark = Literal["relevant", "not relevant"]
+"""An examiner's mark on a search result, as the search report shows it (see :mod:`patimg.report`)."""
+MARKS: tuple[str, ...] = get_args(Mark)
+
 
 #: Most results (``k``) one search may ask for. Far past any list an examiner reads or a judged pool needs (50), and it
 #: bounds what a search allocates: FAISS keeps k ids and scores per channel, so ``-k 2000000000`` once took 23 GB.
