@@ -55,11 +55,10 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
     return weights
 
 
-def _run_query(searcher, query: str, settings, text: str | None = None):
+def _run_query(searcher, query: str, settings, text: str | None, user: str):
     """A query line is a figure id of the collection or a path to an image; every search is audit-logged."""
     from patimg.figures import load_drawing
 
-    user = getpass.getuser()
     if Path(query).is_file():
         image = load_drawing(query, name=query)
         return searcher.search(image=image, image_name=query, text=text, settings=settings, user=user)
@@ -67,38 +66,45 @@ def _run_query(searcher, query: str, settings, text: str | None = None):
 
 
 def _read_queries(path: Path) -> list[str]:
-    """The query lines of a ``--queries`` file (blank lines and ``#`` comments left out).
+    """The query lines of a ``--queries`` file (blank lines and ``#`` comments left out)."""
+    from patimg.fileio import read_utf8_text
 
-    Raises:
-        BadInputError: The file cannot be read or is not UTF-8 text (a binary file handed over by mistake).
-    """
-    from patimg.errors import BadInputError
-
-    what = "a --queries file is UTF-8 text, one image path or figure id per line"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise BadInputError(str(path), f"not text: byte {error.start} is not UTF-8 ({what})") from None
-    except OSError as error:
-        raise BadInputError(str(path), f"cannot read file ({error.strerror or error})") from None
-    if "\x00" in text:
-        raise BadInputError(str(path), f"not text: it holds NUL bytes ({what})")
+    text = read_utf8_text(path, "a --queries file is UTF-8 text, one image path or figure id per line")
     lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
+
+
+def _check_options(args: argparse.Namespace) -> str:
+    """Refuse options that do not go together, before any model is loaded; returns the examiner's name."""
+    if args.description and not args.document:
+        raise PatImgError(
+            "--description goes with --document (a drawing alone: --document drawing.png --description text.txt)"
+        )
+    if args.report and args.queries:
+        raise PatImgError(
+            "--report writes one search: give --image, --figure, --text or --document, not --queries"
+        )
+    if args.document and args.text:
+        raise PatImgError("--text cannot be combined with --document (its text is the document's own)")
+    examiner = (args.examiner if args.examiner is not None else getpass.getuser()).strip()
+    if not examiner:
+        raise PatImgError("--examiner: give a name (the audit log and the report record who searched)")
+    return examiner
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from patimg.figures import load_drawing
     from patimg.search import Searcher, hits_to_json
 
+    examiner = _check_options(args)
     searcher = Searcher(args.collection, ocr=args.ocr)
     settings = _search_settings(args)
     if args.document:
-        return _search_document(searcher, args, settings)
+        return _search_document(searcher, args, settings, examiner)
     if args.queries:
         for query in _read_queries(args.queries):
             try:
-                result = _run_query(searcher, query, settings, text=args.text)
+                result = _run_query(searcher, query, settings, args.text, examiner)
                 record = {"query": query, "hits": hits_to_json(result.hits)}
             except PatImgError as error:
                 record = {"query": query, "error": str(error), "hits": []}
@@ -111,35 +117,62 @@ def cmd_search(args: argparse.Namespace) -> int:
         figure_id=args.figure,
         text=args.text,
         settings=settings,
-        user=getpass.getuser(),
+        user=examiner,
     )
+    if args.report:
+        query_image = image
+        if args.figure:
+            query_image = searcher.collection.figure_image_path(args.figure)
+        what = " + ".join(str(q) for q in (args.image, args.figure, args.text and f"text: {args.text}") if q)
+        _write_report(args, searcher, result, settings, examiner, query=what, query_image=query_image)
     if args.json:
         print_json(hits_to_json(result.hits))
     else:
         for note in result.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {printable(note)}", file=sys.stderr)
         for hit in result.hits:
             scores = " ".join(f"{k}={v:.3f}" for k, v in hit.scores.items() if v is not None)
-            print(f"{hit.rank:3d} {hit.score:.4f} {hit.figure_id} {hit.caption} ({scores})")
+            print(f"{hit.rank:3d} {hit.score:.4f} {hit.figure_id} {printable(hit.caption)} ({scores})")
     return 0
 
 
-def _search_document(searcher, args: argparse.Namespace, settings) -> int:
+def _write_report(args, searcher, result, settings, examiner: str, **query) -> None:
+    from patimg.report import write_report
+
+    path = write_report(
+        args.report,
+        searcher.collection,
+        result,
+        settings=settings,
+        examiner=examiner,
+        top=min(settings.k, 10),
+        **query,
+    )
+    print(f"report written to {printable(str(path))}", file=sys.stderr)
+
+
+def _search_document(searcher, args: argparse.Namespace, settings, examiner: str) -> int:
     """``search --document``: every figure of a publication is a query; results per figure and per patent."""
     import dataclasses
 
     from patimg.document_query import search_document
 
-    if args.text:
-        raise PatImgError("--text cannot be combined with --document (its text is the document's own)")
     filters = dataclasses.replace(settings.filters, exclude_patent=False)
+    settings = dataclasses.replace(settings, filters=filters)
     result = search_document(
         searcher,
         args.document,
-        settings=dataclasses.replace(settings, filters=filters),
+        description=args.description,
+        settings=settings,
         exclude_patent=args.exclude_patent,
-        user=getpass.getuser(),
+        user=examiner,
     )
+    if args.report:
+        report_settings = dataclasses.replace(
+            settings, filters=dataclasses.replace(filters, exclude_patent=args.exclude_patent)
+        )
+        what = str(args.document) + (f" with the description {args.description}" if args.description else "")
+        _write_report(args, searcher, result, report_settings, examiner, query=what)
     if args.json:
         print_json(result.to_json())
         return 0
@@ -173,6 +206,21 @@ def add_search_verb(add) -> None:
         type=Path,
         help="a publication as the query (USPTO ZIP/folder, EPO package, XML + images; not added to the "
         "collection): each of its figures is searched with its own linked sentences, results also by patent",
+    )
+    p.add_argument(
+        "--description",
+        type=Path,
+        help="with --document: a UTF-8 text file with the query's description; replaces the publication's, or "
+        "gives one to drawings without XML (a single image or a folder of images): signs read link to it",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        help="also write a self-contained HTML search report here (query figures, settings, top results with "
+        "their numerals and sentences; opens offline)",
+    )
+    p.add_argument(
+        "--examiner", help="who searches, for the audit log and the report (default: the login name)"
     )
     p.add_argument("--text", help="query text (alone or with --image/--figure)")
     p.add_argument("--channel", default="fused", choices=CHANNELS)
