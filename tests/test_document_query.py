@@ -131,17 +131,19 @@ def test_document_in_the_collection_finds_its_own_patent_first(
 @pytest.mark.slow
 def test_shipped_grant_zip_as_the_query(demo_collection, capsys):
     """A USPTO grant ZIP as shipped: its drawings are text-only flowcharts (no reference signs, says the
-    ground truth), so each figure is searched visually and says so."""
+    ground truth), so each figure's text is its own brief-description sentence and the title, and says so."""
     document = shared_data_path("patents", "us-grants", "US12448730-20251021.ZIP")
     before = collection_state(demo_collection)
     payload = search_document(capsys, demo_collection, document)
     assert_shape(payload)
     assert payload["query_patents"] == ["US12448730B2"]
     assert [q["caption"] for q in payload["query_figures"]] == ["FIG. 1", "FIG. 2"]
-    for query in payload["query_figures"]:
+    for number, query in enumerate(payload["query_figures"], start=1):
         assert query["linked_signs"] == []
-        assert query["channels_used"] == ["visual"]
-        assert any("searched visually" in note for note in query["notes"])
+        assert query["channels_used"] == ["visual", "text"]
+        assert query["text_sentences"][-1] == "Preparation of cellulose fibers"  # the title
+        assert query["text_sentences"][0].startswith(f"FIG. {number} illustrates")
+        assert any("its text is its brief description and the title" in note for note in query["notes"])
     assert collection_state(demo_collection) == before
 
 

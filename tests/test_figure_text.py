@@ -144,8 +144,7 @@ def test_design_patents_get_text_and_a_free_text_word_finds_them(tmp_path, monke
     monkeypatch.setattr(indexing, "channel_info", lambda channel, encoder: encoder.info())
     monkeypatch.setattr(indexing, "figure_texts", lambda store: {})  # the old rule: no sign, no text
     build_indexes(collection, text="minilm")
-    query_sheet = folders["bat"] / f"{folders['bat'].name}-D00001.TIF"
-    old = search_document(Searcher(collection), query_sheet)
+    old = search_document(Searcher(collection), folders["bat"])  # the publication: its XML gives it text
     assert all(q.result.channels_used == ["visual"] for q in old.query_figures)
     assert all(any("run `patimg index`" in note for note in q.result.notes) for q in old.query_figures)
     monkeypatch.undo()
@@ -162,7 +161,7 @@ def test_design_patents_get_text_and_a_free_text_word_finds_them(tmp_path, monke
         hits = searcher.search(text=word, channel="text", k=own).hits
         assert {h.patent_id for h in hits} == {patent_id}, (word, [h.figure_id for h in hits])
 
-    new = search_document(searcher, query_sheet)
+    new = search_document(searcher, folders["bat"])
     for query in new.query_figures:
         assert query.result.channels_used == ["visual", "text"]
         assert "Bat" in query.text_sentences

@@ -239,3 +239,33 @@ def test_the_report_opens_offline_with_every_image_shown(hostile_collection, tmp
     assert all(complete and width > 0 for complete, width in images), images
     assert scripts == 0 and dialogs == []  # the hostile caption and title ran nothing
     assert [url for url in requested if not url.startswith(("file:", "data:"))] == []
+
+
+@pytest.mark.slow
+def test_image_search_report_from_the_command_line(demo_copy, capsys, tmp_path):
+    """`patimg search --image X --report R --examiner NAME`: the JSON is the plain hit list, the report shows the
+    query drawing with the numerals read on it beside its results, and the audit log has the search by NAME."""
+    import json
+
+    from patimg.cli import main
+    from patimg.evaluation.store import JudgmentStore
+
+    store = Collection.open(demo_copy)
+    figure = next(f for f in store.figure_records() if store.links(f.figure_id))
+    report = tmp_path / "image-report.html"
+    argv = ["search", "--collection", str(demo_copy), "--image", str(demo_copy / figure.image), "-k", "4"]
+    code = main([*argv, "--report", str(report), "--examiner", "Ann Examiner", "--json", "-q"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    hits = json.loads(captured.out)
+    assert isinstance(hits, list) and len(hits) == 4 and hits[0]["figure_id"] == figure.figure_id
+    assert f"report written to {report}" in captured.err
+
+    page = assert_self_contained(report.read_text(encoding="utf-8"))
+    assert len(page.all("img")) == 1 + 4
+    signs = [attrs for attrs in page.all("span") if attrs.get("class", "").startswith("sign")]
+    assert signs  # the numerals read on the query drawing and on its results
+    text = "".join(page.text)
+    assert "Ann Examiner" in text and str(demo_copy / figure.image) in text
+    logged = JudgmentStore(demo_copy / "judgments.sqlite").search_log(user="Ann Examiner")
+    assert len(logged) == 1 and f"audit log entry #{logged[0].entry_id}" in text
