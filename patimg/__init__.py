@@ -5,8 +5,9 @@ archives) -> :mod:`~patimg.documents` (parse their XML) -> :mod:`~patimg.figures
 :mod:`~patimg.ocr` (the text drawn on them) -> :mod:`~patimg.linking` (signs to sentences) -> :mod:`~patimg.ingest`
 (all of that per publication, into a :mod:`~patimg.collection`) -> :mod:`~patimg.encoders` and
 :mod:`~patimg.indexing` (vectors in :mod:`~patimg.vectors`, FAISS indexes in :mod:`~patimg.indexes`) ->
-:mod:`~patimg.search` (with :mod:`~patimg.fusion`) -> :mod:`~patimg.evaluation` (judging and scoring). The words
-they share are in :mod:`~patimg.vocabulary`.
+:mod:`~patimg.search` (with :mod:`~patimg.fusion`; a whole publication as the query: :mod:`~patimg.document_query`;
+the search report: :mod:`~patimg.report`) -> :mod:`~patimg.evaluation` (judging and scoring). The words they share
+are in :mod:`~patimg.vocabulary`.
 
 The public functions are re-exported here lazily, so ``import patimg`` stays fast (torch, open_clip and the OCR
 models are imported only by the stage that needs them)::
@@ -33,6 +34,10 @@ _EXPORTS = {
     "SearchFilters": "patimg.search",
     "SearchResult": "patimg.search",
     "SearchSettings": "patimg.search",
+    "search_document": "patimg.document_query",
+    "search_drawing": "patimg.document_query",
+    "render_report": "patimg.report",
+    "write_report": "patimg.report",
     "parse_publication": "patimg.documents",
     "find_publications": "patimg.sources",
     "split_sentences": "patimg.documents",

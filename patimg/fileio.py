@@ -1,4 +1,4 @@
-"""File helpers shared by every stage: content hashes and atomic writes.
+"""File helpers shared by every stage: content hashes, atomic writes, reading a text file a user gave.
 
 Atomic writes go through a temporary file in the same folder renamed into place, so a reader (or a crash)
 never sees a half-written index, table or qrels file. The temporary file is created as any new file is, mode
@@ -73,3 +73,27 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_json(path: str | Path, payload: Any) -> None:
     """Write ``payload`` as indented JSON atomically."""
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True))
+
+
+def read_utf8_text(path: str | Path, what: str) -> str:
+    """The content of a UTF-8 text file a user gave (a list of queries, a description).
+
+    Args:
+        path: The file.
+        what: What the file should be, for the message (``"a description is a UTF-8 text file"``).
+
+    Raises:
+        BadInputError: The file cannot be read or is not UTF-8 text (a binary file handed over by mistake); the
+            message names the file.
+    """
+    from patimg.errors import BadInputError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInputError(str(path), f"not text: byte {error.start} is not UTF-8 ({what})") from None
+    except OSError as error:
+        raise BadInputError(str(path), f"cannot read file ({error.strerror or error})") from None
+    if "\x00" in text:
+        raise BadInputError(str(path), f"not text: it holds NUL bytes ({what})")
+    return text

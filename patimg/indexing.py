@@ -1,9 +1,10 @@
-"""Indexing: figures and their linked sentences in, one FAISS index per channel out.
+"""Indexing: figures and their texts in, one FAISS index per channel out.
 
 Embeddings are kept row-aligned in ``vectors/`` so adding publications encodes only the new figures (and new
 sentences); the FAISS index of each channel is then rebuilt from the stored vectors, which is cheap next to
 encoding. Each channel records the encoder that made it; asking for another encoder on an existing collection
-is an error unless ``rebuild=True``.
+is an error unless ``rebuild=True``. The text channel also records the rule that picks a figure's texts
+(:mod:`patimg.figure_text`): an index built under another rule is rebuilt, never grown with vectors of the new one.
 """
 
 from __future__ import annotations
@@ -24,15 +25,26 @@ from patimg.indexes.generations import current_generation, link_channel, new_gen
 from patimg.vectors import TEXT, VISUAL, VectorStore, stored_vectors
 from patimg.vocabulary import IndexKind, Progress
 
+#: What makes two channels' vectors comparable: the encoder (name, weights, width) and, for the text channel, the
+#: rule that says which texts a figure's vector averages (:mod:`patimg.figure_text`).
+_IDENTITY_KEYS = ("name", "weights", "dim", "figure_text")
+
 
 def _same_encoder(stored: dict[str, Any] | None, current: dict[str, Any]) -> bool:
     if stored is None:
         return True
-    return (stored.get("name"), stored.get("weights"), stored.get("dim")) == (
-        current.get("name"),
-        current.get("weights"),
-        current.get("dim"),
-    )
+    return all(stored.get(key) == current.get(key) for key in _IDENTITY_KEYS)
+
+
+def channel_info(channel: str, encoder) -> dict[str, Any]:
+    """What a channel's vectors and index record of how they were made: the encoder's ``info()``, and for the
+    text channel the figure-text rule (so an index built under another rule is rebuilt, not grown)."""
+    from patimg.figure_text import CURRENT_RULE
+
+    info = dict(encoder.info())
+    if channel == TEXT:
+        info["figure_text"] = CURRENT_RULE
+    return info
 
 
 def _check_or_rebuild(channel: str, stored, current, rebuild: bool, collection: Collection) -> bool:
@@ -141,17 +153,34 @@ def encode_visual(
     return ids, vectors
 
 
-def figure_texts(collection: Collection) -> dict[str, list[tuple[str, int]]]:
-    """For each figure, the ``(patent_id, sentence index)`` of the sentences its signs link to."""
-    figures = {f.figure_id: f.patent_id for f in collection.figure_records()}
-    result: dict[str, list[tuple[str, int]]] = {}
-    for figure_id, links in collection.all_links().items():
-        patent_id = figures.get(figure_id)
-        if patent_id is None:
-            continue
-        keys = sorted({(patent_id, i) for link in links for i in link.sentence_indexes})
-        if keys:
-            result[figure_id] = keys
+def figure_texts(collection: Collection) -> dict[str, list[str]]:
+    """For each figure that has any text, the texts averaged into its text vector (:mod:`patimg.figure_text`)."""
+    from patimg.figure_text import figure_text_sentences, own_descriptions, publication_title
+
+    links = collection.all_links()
+    patents = {p.patent_id: p for p in collection.patent_records()}
+    by_patent: dict[str, list] = {}
+    for figure in collection.figure_records():
+        by_patent.setdefault(figure.patent_id, []).append(figure)
+    result: dict[str, list[str]] = {}
+    for patent_id, figures in by_patent.items():
+        linked = {
+            f.figure_id: sorted({i for link in links.get(f.figure_id, ()) for i in link.sentence_indexes})
+            for f in figures
+        }
+        # Each table is read only for the patents that need it: a utility collection mostly links every figure.
+        sentences = {s.index: s.text for s in collection.sentences(patent_id)} if any(linked.values()) else {}
+        unlinked = not all(any(i in sentences for i in linked[f.figure_id]) for f in figures)
+        descriptions = collection.figure_descriptions(patent_id) if unlinked else {}
+        title = publication_title(patents.get(patent_id))
+        for figure in figures:
+            texts = figure_text_sentences(
+                linked=[sentences[i] for i in linked[figure.figure_id] if i in sentences],
+                descriptions=own_descriptions(descriptions, figure.figure_num),
+                title=title,
+            )
+            if texts:
+                result[figure.figure_id] = texts
     return result
 
 
@@ -168,10 +197,10 @@ def encode_text(
     progress: Progress | None = None,
     batch_size: int = 64,
 ) -> tuple[list[str], np.ndarray]:
-    """Text vectors: per figure, the normalised mean of its linked sentences' vectors (the paper's rule).
+    """Text vectors: per figure, the normalised mean of its texts' vectors (:func:`figure_texts`).
 
-    A figure with no linked sentence gets no text vector at all, so it is absent from the text index
-    rather than a zero vector that would match everything equally.
+    A figure with no text gets no text vector at all, so it is absent from the text index rather than a zero
+    vector that would match everything equally.
     """
     from patimg.encoders.text import mean_text_vector
 
@@ -181,16 +210,10 @@ def encode_text(
         old_keys, old_vectors = [], None
     known = set(old_keys)
     wanted = figure_texts(collection)
-    # Sentence vectors are keyed by the sentence's text, not its position: a publication whose text was
-    # re-ingested gets new vectors for the sentences that changed (and identical sentences are encoded once).
-    texts: dict[str, str] = {}
-    key_of: dict[tuple[str, int], str] = {}
-    for patent_id in sorted({p for keys in wanted.values() for p, _ in keys}):
-        for sentence in collection.sentences(patent_id):
-            key = sentence_key(sentence.text)
-            key_of[(patent_id, sentence.index)] = key
-            texts[key] = sentence.text
-    needed = sorted({key_of[pair] for pairs in wanted.values() for pair in pairs if pair in key_of})
+    # Sentence vectors are keyed by the text, not its position: a publication whose text was re-ingested gets new
+    # vectors for the sentences that changed, and identical texts (a title, "a top view thereof") are encoded once.
+    texts = {sentence_key(text): text for figure_texts_ in wanted.values() for text in figure_texts_}
+    needed = sorted(texts)
     todo = [key for key in needed if key not in known]
     by_key = _encode_missing(
         sentence_store,
@@ -210,13 +233,12 @@ def encode_text(
     row_of = {key: row for row, key in enumerate(needed)}
     ids, vectors = [], []
     for figure_id in sorted(wanted):
-        rows = [row_of[key_of[pair]] for pair in wanted[figure_id] if pair in key_of]
-        vector = mean_text_vector(sentence_vectors[rows]) if rows else None
+        vector = mean_text_vector(sentence_vectors[[row_of[sentence_key(t)] for t in wanted[figure_id]]])
         if vector is not None:
             ids.append(figure_id)
             vectors.append(vector)
     matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
-    VectorStore.of(collection, TEXT).save(ids, matrix, encoder.info())
+    VectorStore.of(collection, TEXT).save(ids, matrix, channel_info(TEXT, encoder))
     return ids, matrix
 
 
@@ -278,10 +300,11 @@ def build_indexes(
             previous = stored_vectors(store, channel)
             ids, vectors = encode(store, encoder=encoder, rebuild=rebuild, progress=progress)
             kind = index_kind or _recorded_kind(store, channel)
+            info = channel_info(channel, encoder)
             infos[channel] = _write_index(
-                current / channel, generation / channel, channel, ids, vectors, previous, encoder.info(), kind
+                current / channel, generation / channel, channel, ids, vectors, previous, info, kind
             )
-            encoders[channel] = {"spec": spec, **encoder.info()}
+            encoders[channel] = {"spec": spec, **info}
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)  # an interrupted build leaves the current one as it was
         raise
@@ -323,7 +346,7 @@ def _write_index(
             channel=channel,
             encoder_info=encoder_info,
             kind=kind,
-            note=_retrain_note(current_dir),
+            note=_rebuild_note(current_dir, encoder_info),
         )
         return info.to_dict()
     link_channel(current_dir, out_dir)
@@ -333,8 +356,10 @@ def _write_index(
     return add_to_index(out_dir, vectors[new_rows], [ids[row] for row in new_rows]).to_dict()
 
 
-def _retrain_note(current_dir: Path) -> str:
-    """What to record when the current index asked to be retrained (its infos' ``needs_retrain``), else ``""``."""
+def _rebuild_note(current_dir: Path, encoder_info: dict[str, Any]) -> str:
+    """What to record when the current index asked to be retrained (its infos' ``needs_retrain``) or was built
+    under another figure-text rule (:mod:`patimg.figure_text`), else ``""``."""
+    from patimg.figure_text import recorded_rule
     from patimg.indexes import INFOS_FILE
 
     try:
@@ -342,9 +367,12 @@ def _retrain_note(current_dir: Path) -> str:
     except (OSError, ValueError):
         return ""
     params = info.get("params", {})
-    if not params.get("needs_retrain"):
-        return ""
-    return f"retrained: the index held {info.get('count', 0):,} vectors, trained on {params.get('trained_on', 0):,}"
+    if params.get("needs_retrain"):
+        return f"retrained: the index held {info.get('count', 0):,} vectors, trained on {params.get('trained_on', 0):,}"
+    old_rule, new_rule = info.get("encoder", {}).get("figure_text"), encoder_info.get("figure_text")
+    if new_rule and old_rule != new_rule:
+        return f"rebuilt: figure text vectors now follow the rule {new_rule!r} (they followed {recorded_rule({'figure_text': old_rule})!r})"
+    return ""
 
 
 def _unchanged_index_ids(

@@ -102,6 +102,7 @@ class SearchResult:
         query_links: For a figure query, its signs with their sentences.
         channels_used: Channels that contributed (a channel without a query vector is left out, and said so).
         notes: Plain-language remarks for the user (e.g. why the text channel was not used).
+        audit_id: The search's entry in the collection's audit log, when it was logged.
     """
 
     hits: list[Hit] = field(default_factory=list)
@@ -109,6 +110,7 @@ class SearchResult:
     query_links: list[SignLink] = field(default_factory=list)
     channels_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    audit_id: int | None = None
 
 
 def _normalise_class(value: str) -> str:
@@ -383,7 +385,7 @@ class Searcher:
             from patimg.evaluation.store import JudgmentStore
 
             self.audit_store = JudgmentStore(self.collection.path / "judgments.sqlite")
-        self.audit_store.log_search(
+        result.audit_id = self.audit_store.log_search(
             user=user,
             query_id=query_id,
             query=query,

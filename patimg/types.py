@@ -222,3 +222,16 @@ class Hit:
     scores: dict[str, float | None] = field(default_factory=dict)
     ranks: dict[str, int | None] = field(default_factory=dict)
     rank: int = 0
+
+
+@dataclass(frozen=True)
+class PublicationLink:
+    """A page outside PatImg where a publication can be read (see :mod:`patimg.publication_links`).
+
+    Attributes:
+        site: Who serves it (``"Espacenet"``, ``"Google Patents"``, ``"USPTO"``).
+        url: The https address, safe to put in an ``href`` as it is (the id in it is percent-encoded).
+    """
+
+    site: str
+    url: str

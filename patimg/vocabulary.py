@@ -39,6 +39,16 @@ Aggregate = Literal["max", "majority", "adjudicated"]
 adjudicated final grade where annotators disagreed (else the majority)."""
 AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 
+FigureTextRule = Literal["linked", "linked-else-description"]
+"""What a figure's text vector averages (see :mod:`patimg.figure_text`): ``linked``, the sentences its reference
+signs link to (the paper's rule; what indexes built before issue 12 hold); ``linked-else-description``, those, or
+for a figure with no linked sentence its own brief-description sentence and its publication's title."""
+FIGURE_TEXT_RULES: tuple[str, ...] = get_args(FigureTextRule)
+
+Mark = Literal["relevant", "not relevant"]
+"""An examiner's mark on a search result, as the search report shows it (see :mod:`patimg.report`)."""
+MARKS: tuple[str, ...] = get_args(Mark)
+
 
 #: Most results (``k``) one search may ask for. Far past any list an examiner reads or a judged pool needs (50), and it
 #: bounds what a search allocates: FAISS keeps k ids and scores per channel, so ``-k 2000000000`` once took 23 GB.

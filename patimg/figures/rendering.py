@@ -1,4 +1,4 @@
-"""Crop a figure out of a sheet and draw the reference signs read on it (boxes on a copy of the image)."""
+"""Crop a figure out of a sheet, draw the reference signs read on it (boxes on a copy of the image), make thumbnails."""
 
 from __future__ import annotations
 
@@ -77,3 +77,18 @@ def render_labels(
 def grown_box(box, by: int) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     return x0 - by, y0 - by, x1 + by, y1 + by
+
+
+#: Longest side of a thumbnail: a figure's parts and signs stay readable, and a report of a hundred stays small.
+THUMBNAIL_SIDE = 480
+
+
+def thumbnail_png(image: Image.Image, *, max_side: int = THUMBNAIL_SIDE) -> bytes:
+    """A figure as a small greyscale PNG (no side over ``max_side``; smaller images kept as they are)."""
+    import io
+
+    small = image.convert("L")
+    small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
