@@ -1,12 +1,21 @@
-"""Ingest throughput per stage on this machine: parse, load, OCR + split, link, store.
+"""Ingest speed on this machine: seconds per sheet per stage, end to end, and against another version.
 
-Runs the real pipeline stages one by one over real publications (default: the USPTO grants and the EPO package
-in ``../shared/data``) into a temporary collection, and prints seconds and items per second for each stage,
-plus how many reference signs per figure link to at least one sentence.
+Two measurements over real publications (default: one USPTO grant with landscape sheets and the EPO package
+in ``../shared/data``):
+
+* **stages**, one sheet after the other in this process: parse (XML), load (decode the image), detect (text
+  boxes), rotation (reading crops to decide the sheet's turn), recognise (reading every box, glyphs
+  included), split (the rest of cutting a sheet into figures: captions, layout, crops, PNG encoding), link
+  (signs to sentences), write (figure files and the publication's transaction). CPU seconds are given beside
+  wall seconds: on a machine shared with other jobs the wall clock is an upper bound, CPU time steadier.
+* **end to end**, ``patimg.ingest`` as a user runs it, with 1 worker and with one per core: sheets per second.
+
+``--compare-to REF`` runs the end-to-end measurement on the git revision ``REF`` too (checked out in a
+temporary worktree, imported from there) and prints the speed-up, so the gain is measured, not remembered.
 
 Usage::
 
-    python benchmarks/ingest.py [SOURCE ...] [--ocr rapidocr] [--json out.json]
+    python benchmarks/ingest.py [SOURCE ...] [--ocr rapidocr] [--compare-to REF] [--json out.json]
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,67 +32,93 @@ from pathlib import Path
 
 from shared_data import DATA
 
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("parse", "load", "detect", "rotation", "recognise", "split", "link", "write")
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sources", nargs="*", type=Path)
-    parser.add_argument("--ocr", default="rapidocr")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    sources = args.sources or [DATA / "patents" / "us-grants", DATA / "patents" / "ep"]
-    missing = [s for s in sources if not s.exists()]
-    if missing:
-        print(f"skipped: real data not found: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 0
 
+OCR_STAGES = ("detect", "rotation", "recognise")
+
+
+def measure(call, *args, keep: bool = False, **kwargs):
+    """``(wall s, CPU s)`` of ``call(*args, **kwargs)``; with ``keep``, ``((wall, cpu), result)``."""
+    start, start_cpu = time.perf_counter(), time.process_time()
+    result = call(*args, **kwargs)
+    seconds = (time.perf_counter() - start, time.process_time() - start_cpu)
+    return (seconds, result) if keep else seconds
+
+
+class TimedOcr:
+    """An OCR backend proxy that books each call's time to detect, rotation or recognise."""
+
+    def __init__(self, backend, wall: dict[str, float], cpu: dict[str, float]) -> None:
+        self._backend, self.name = backend, backend.name
+        self.wall, self.cpu = wall, cpu
+
+    def _book(self, stage: str, call, *args):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        try:
+            return call(*args)
+        finally:
+            self.wall[stage] += time.perf_counter() - start
+            self.cpu[stage] += time.process_time() - start_cpu
+
+    def detect(self, gray):
+        return self._book("detect", self._backend.detect, gray)
+
+    def recognize(self, crops):
+        frame, stage = sys._getframe(1), "recognise"
+        while frame is not None:
+            if frame.f_code.co_name == "rotation_from_boxes":
+                stage = "rotation"
+                break
+            frame = frame.f_back
+        return self._book(stage, self._backend.recognize, crops)
+
+
+def stage_times(sources: list[Path], ocr_name: str) -> tuple[dict, dict, int, dict]:
+    """Wall and CPU seconds per stage over every sheet of ``sources``, read in this process."""
     from patimg.collection import Collection
-    from patimg.ingest import drawing_refs, link_figures, read_figures
+    from patimg.figures import load_drawing
+    from patimg.ingest import drawing_refs, link_figures, sheet_jobs, write_figures
     from patimg.ocr import get_ocr
+    from patimg.reading import read_sheet
     from patimg.sources import find_publications
 
-    seconds: dict[str, float] = defaultdict(float)
-    items: dict[str, int] = defaultdict(int)
-    linked_share: list[float] = []
+    wall: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
+    ocr = TimedOcr(get_ocr(ocr_name), wall, cpu)
+    sheets = 0
+
+    def timed(stage: str, call, *args, **kwargs):
+        (stage_wall, stage_cpu), result = measure(call, *args, keep=True, **kwargs)
+        wall[stage] += stage_wall
+        cpu[stage] += stage_cpu
+        return result
+
     with tempfile.TemporaryDirectory() as tmp:
         collection = Collection.create(Path(tmp) / "bench")
-        start = time.perf_counter()
-        units, _errors = find_publications(sources, work_dir=collection.path / "work")
-        seconds["find + unpack"] += time.perf_counter() - start
-        items["find + unpack"] += len(units)
-        start = time.perf_counter()
-        ocr = get_ocr(args.ocr)
-        seconds["load OCR models"] += time.perf_counter() - start
-        items["load OCR models"] += 1
+        units, _ = find_publications(sources, work_dir=collection.path / "work")
         for unit in units:
-            start = time.perf_counter()
-            document = unit.read_document()
-            seconds["parse XML"] += time.perf_counter() - start
-            items["parse XML"] += 1
-            if document is None:
-                continue
-            drawings = drawing_refs(document, unit.images)
-            start = time.perf_counter()
-            figures, labels = read_figures(
-                collection=collection, patent_id=document.patent.patent_id, drawings=drawings, ocr=ocr
-            )
-            elapsed = time.perf_counter() - start
-            seconds["load + OCR + split (drawings)"] += elapsed
-            items["load + OCR + split (drawings)"] += len(drawings)
-            seconds["  same, per figure"] += elapsed
-            items["  same, per figure"] += len(figures)
-            start = time.perf_counter()
-            links = link_figures(document=document, figures=figures, labels=labels)
-            seconds["link signs"] += time.perf_counter() - start
-            items["link signs"] += len(figures)
-            by_figure = defaultdict(list)
-            for link in links:
-                by_figure[link.figure_id].append(bool(link.sentence_indexes))
-            for figure in figures:
-                flags = by_figure.get(figure.figure_id, [])
-                if flags:
-                    linked_share.append(sum(flags) / len(flags))
-            start = time.perf_counter()
-            collection.write_publication(
+            document = timed("parse", unit.read_document)
+            patent_id = document.patent.patent_id
+            jobs = sheet_jobs(patent_id, drawing_refs(document, unit.images))
+            readings = []
+            for job in jobs:
+                load_wall, load_cpu = measure(load_drawing, job.path, name=job.path.name)
+                wall["load"] += load_wall
+                cpu["load"] += load_cpu
+                ocr_wall, ocr_cpu = (sum(book[s] for s in OCR_STAGES) for book in (wall, cpu))
+                (reading_wall, reading_cpu), reading = measure(read_sheet, job, ocr=ocr, keep=True)
+                readings.append(reading)
+                # split: what reading the sheet took beyond the OCR calls and decoding the image
+                wall["split"] += reading_wall - (sum(wall[s] for s in OCR_STAGES) - ocr_wall) - load_wall
+                cpu["split"] += reading_cpu - (sum(cpu[s] for s in OCR_STAGES) - ocr_cpu) - load_cpu
+                sheets += 1
+            figures, labels = timed("write", write_figures, collection, readings)
+            links = timed("link", link_figures, document=document, figures=figures, labels=labels)
+            timed(
+                "write",
+                collection.write_publication,
                 source_key=unit.key,
                 source=str(unit.source),
                 source_kind=unit.kind,
@@ -93,29 +129,111 @@ def main() -> int:
                 labels=labels,
                 links=links,
             )
-            seconds["store"] += time.perf_counter() - start
-            items["store"] += len(figures)
         stats = collection.stats()
+    return wall, cpu, sheets, stats
 
-    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
-    print(f"machine: {os.cpu_count()} CPU cores, OCR backend {args.ocr}")
-    print(f"{'stage':28s} {'items':>6s} {'seconds':>9s} {'items/s':>9s}")
-    for stage in seconds:
-        rate = items[stage] / seconds[stage] if seconds[stage] else float("inf")
-        print(f"{stage:28s} {items[stage]:6d} {seconds[stage]:9.2f} {rate:9.2f}")
-    mean_linked = sum(linked_share) / len(linked_share) if linked_share else 0.0
-    print(
-        f"collection: {stats['patents']} patents, {stats['figures']} figures, {stats['signs']} signs, "
-        f"{stats['linked_signs']} linked; mean share of a figure's signs linked to >=1 sentence: "
-        f"{mean_linked:.3f}"
+
+END_TO_END = r"""
+import inspect, json, os, sys, tempfile, time
+from pathlib import Path
+from patimg.ingest import ingest
+sources, workers = json.loads(sys.argv[1]), int(sys.argv[2])
+os.environ["PATIMG_WORKERS"] = str(workers)
+kwargs = {"workers": workers} if "workers" in inspect.signature(ingest).parameters else {}
+with tempfile.TemporaryDirectory() as tmp:
+    start = time.perf_counter()
+    report = ingest(sources, collection=Path(tmp) / "c", **kwargs)
+    seconds = time.perf_counter() - start
+    import sqlite3
+    db = sqlite3.connect(Path(tmp) / "c" / "collection.sqlite")
+    sheets = db.execute("SELECT COUNT(DISTINCT patent_id || sheet) FROM figures").fetchone()[0]
+    signs = db.execute("SELECT COUNT(*) FROM labels WHERE kind = 'reference'").fetchone()[0]
+print(json.dumps({"seconds": seconds, "sheets": sheets, "figures": report.figures, "signs": signs,
+                  "errors": len(report.errors), "workers_supported": bool(kwargs)}))
+"""
+
+
+def end_to_end(sources: list[Path], workers: int, *, code: Path) -> dict:
+    """``patimg.ingest`` run in a fresh interpreter importing the package at ``code``."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    out = subprocess.run(
+        [sys.executable, "-c", END_TO_END, json.dumps([str(s) for s in sources]), str(workers)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
     )
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {"seconds": seconds, "items": items, "stats": stats, "mean_linked_share": mean_linked},
-                indent=2,
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sources", nargs="*", type=Path)
+    parser.add_argument("--ocr", default="rapidocr")
+    parser.add_argument("--compare-to", metavar="REF", help="git revision to measure end to end as well")
+    parser.add_argument("--no-stages", action="store_true", help="end-to-end measurement only")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    sources = args.sources or [
+        DATA / "patents" / "us-grants" / "US12448254-20251021",
+        DATA / "patents" / "ep" / "EP1667425",
+    ]
+    missing = [s for s in sources if not s.exists()]
+    if missing:
+        print(f"skipped: real data not found: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 0
+    cores = os.cpu_count() or 1
+    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
+    print(
+        f"machine: {cores} CPU cores, OCR backend {args.ocr}; load average {os.getloadavg()[0]:.1f} at start"
+    )
+    result: dict = {"sources": [str(s) for s in sources]}
+    if not args.no_stages:
+        wall, cpu, sheets, stats = stage_times(sources, args.ocr)
+        print(f"\nstages, one sheet after the other in this process ({sheets} sheets)")
+        print(f"{'stage':10s} {'s/sheet':>8s} {'CPU s/sheet':>12s} {'share':>6s}")
+        total_cpu = sum(cpu[s] for s in STAGES)
+        for stage in STAGES:
+            print(
+                f"{stage:10s} {wall[stage] / sheets:8.2f} {cpu[stage] / sheets:12.2f} "
+                f"{cpu[stage] / total_cpu:6.0%}"
             )
+        print(f"{'total':10s} {sum(wall[s] for s in STAGES) / sheets:8.2f} {total_cpu / sheets:12.2f}")
+        print(
+            f"collection: {stats['figures']} figures, {stats['signs']} signs, {stats['linked_signs']} linked"
         )
+        result["stages"] = {"sheets": sheets, "wall": dict(wall), "cpu": dict(cpu), "stats": stats}
+
+    runs = {
+        f"this checkout, {w} worker(s)": end_to_end(sources, w, code=ROOT) for w in dict.fromkeys((1, cores))
+    }
+    if args.compare_to:
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = Path(tmp) / "ref"
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), args.compare_to],
+                check=True,
+            )
+            try:
+                runs[f"{args.compare_to}"] = end_to_end(sources, cores, code=tree)
+            finally:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+                )
+    print("\nend to end (patimg.ingest, fresh process)")
+    print(f"{'code':34s} {'sheets':>6s} {'seconds':>8s} {'sheets/s':>9s} {'s/sheet':>8s} {'signs':>6s}")
+    for name, run in runs.items():
+        print(
+            f"{name:34s} {run['sheets']:6d} {run['seconds']:8.1f} {run['sheets'] / run['seconds']:9.3f} "
+            f"{run['seconds'] / run['sheets']:8.2f} {run['signs']:6d}"
+        )
+    if args.compare_to:
+        best = min(run["seconds"] for name, run in runs.items() if name.startswith("this checkout"))
+        print(f"speed-up against {args.compare_to}: {runs[args.compare_to]['seconds'] / best:.2f}x")
+    result["end_to_end"] = runs
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
     return 0
 
 
