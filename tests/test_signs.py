@@ -102,3 +102,21 @@ def test_mixed_text_is_not_split_into_signs() -> None:
 )
 def test_figure_number(caption: str, number: str) -> None:
     assert figure_number(caption) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("FIG 1 Prior art", [("figure", "FIG. 1"), ("other", "Prior art")]),
+        ("FIG.3 (PRIOR ART)", [("figure", "FIG. 3"), ("other", "PRIOR ART")]),
+        ("Fig. 2 - Related Art", [("figure", "FIG. 2"), ("other", "Related Art")]),
+        ("FIG. 12B Side view", [("figure", "FIG. 12B"), ("other", "Side view")]),
+        # Not a caption with a subtitle: a sentence naming a figure, a reference to one, a lone suffix.
+        ("FIG. 3 shows 104", [("other", "FIG. 3 shows 104")]),
+        ("See FIG. 3", [("other", "See FIG. 3")]),
+        ("FIG 1 A", [("figure", "FIG. 1A")]),
+    ],
+)
+def test_caption_with_a_subtitle_on_its_line_is_still_a_caption(text: str, items: list) -> None:
+    # Issue 11: "FIG 1 / Prior art" sheets were kept whole when the detector boxed both in one line.
+    assert split_drawing_text(text) == items

@@ -22,6 +22,12 @@ _CAPTION = re.compile(
     r"^(?:FIG(?:URE)?|Fig(?:ure)?|fig(?:ure)?|F1G|FlG|FIC)\s*[.,:]?\s*"
     r"(?P<num>[0-9OolI|]{1,3})\s*(?P<suffix>[A-Za-z]?)\s*(?P<sub>\(\s*[a-zA-Z0-9]\s*\))?\s*\.?$"
 )
+# A caption with a subtitle on the same line ("FIG 1 Prior art", "FIG.3 (PRIOR ART)", "Fig. 2 - Related Art"):
+# the caption, a separator, then words only.
+_CAPTION_AND_SUBTITLE = re.compile(
+    r"^(?P<caption>.+?[0-9OolI|][A-Za-z]?(?:\s*\(\s*[a-zA-Z0-9]\s*\))?)(?:\s+|\s*[-–—:(\[]\s*)"
+    r"[(\[]?(?P<subtitle>[A-Za-z][A-Za-z .'-]*[A-Za-z])[)\]]?\.?$"
+)
 # Numeral sign, optionally with one letter suffix and primes: 104, 16a, 12', 200A, 62a''.
 _NUMERAL_SIGN = re.compile(r"^(?P<num>[0-9]{1,4})(?P<suffix>[A-Za-z]?)(?P<prime>'{0,2})$")
 # Letter-prefixed sign: S1, L2, P3, D5, S11, PT1, S1a.
@@ -129,6 +135,11 @@ def split_drawing_text(text: str) -> list[tuple[str, str]]:
     number = figure_number(cleaned)
     if number:
         return [(FIGURE, f"FIG. {number}")]
+    with_subtitle = _CAPTION_AND_SUBTITLE.match(cleaned)
+    if with_subtitle and sum(ch.isalpha() for ch in with_subtitle["subtitle"]) >= 3:
+        number = figure_number(with_subtitle["caption"])
+        if number:
+            return [(FIGURE, f"FIG. {number}"), (OTHER, with_subtitle["subtitle"])]
     # "~" marks a range ("0 ~ 33", "34 ~"): the numbers around it are values, never signs.
     if _RANGE.search(cleaned) or _TILDE_RANGE.search(cleaned):
         return [(OTHER, cleaned)]
