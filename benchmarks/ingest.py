@@ -53,6 +53,8 @@ class TimedOcr:
     def __init__(self, backend, wall: dict[str, float], cpu: dict[str, float]) -> None:
         self._backend, self.name = backend, backend.name
         self.wall, self.cpu = wall, cpu
+        if not hasattr(backend, "direction"):
+            self.direction = None  # a backend without a direction classifier looks the same through the proxy
 
     def _book(self, stage: str, call, *args):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -64,6 +66,9 @@ class TimedOcr:
 
     def detect(self, gray):
         return self._book("detect", self._backend.detect, gray)
+
+    def direction(self, crops):
+        return self._book("rotation", self._backend.direction, crops)
 
     def recognize(self, crops):
         frame, stage = sys._getframe(1), "recognise"

@@ -68,6 +68,13 @@ class CachedBackend:
             self._memo[keys[i]] = read
         return [self._memo[k] for k in keys]
 
+    def direction(self, crops):
+        keys = [self._key("c", c) for c in crops]
+        missing = [i for i, k in enumerate(keys) if k not in self._memo]
+        for i, vote in zip(missing, self._backend.direction([crops[i] for i in missing]), strict=True):
+            self._memo[keys[i]] = vote
+        return [self._memo[k] for k in keys]
+
     def save(self) -> None:
         tmp = self._path.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps(self._memo))

@@ -35,6 +35,9 @@ SINGLE_CHAR_CONFIDENCE = 0.8
 class OcrBackend(Protocol):
     """What every OCR backend provides.
 
+    A backend may also offer ``direction(crops) -> [(0 | 180, confidence)]``, a text-direction classifier
+    (RapidOCR has PP-OCR's): the sheet's rotation is then settled without reading crops both ways.
+
     Attributes:
         name: Backend name (``"rapidocr"``, ``"easyocr"``).
     """

@@ -64,6 +64,17 @@ class RapidOcrBackend:
         results, _ = self._engine.text_rec([np.repeat(c[:, :, None], 3, axis=2) for c in crops])
         return [(str(r[0]), float(r[1])) for r in results]
 
+    def direction(self, crops: list[np.ndarray]) -> list[tuple[int, float]]:
+        """For each greyscale crop of a text line: 0 when it reads upright, 180 when upside down, and the
+        confidence (PP-OCR's text-direction classifier: a small network, ~1 ms a crop, where reading the
+        crop both ways costs ~40 ms)."""
+        import numpy as np
+
+        if not crops:
+            return []
+        _, results, _ = self._engine.text_cls([np.repeat(c[:, :, None], 3, axis=2) for c in crops])
+        return [(int(label), float(score)) for label, score in results]
+
     def read(self, image: Image.Image) -> list[Label]:
         """Every item read on ``image`` as given; vertical labels included, boxes in its pixels."""
         from patimg.ocr.orientation import read_as_given
