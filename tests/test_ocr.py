@@ -140,3 +140,35 @@ def test_backend_reads_vertical_labels_on_the_sheet_as_given(ocr) -> None:
     assert _recall(signs, set(truth["labels"])) >= 0.6
     for label in labels:
         assert label.box[2] <= sheet.width and label.box[3] <= sheet.height
+
+
+class _WithoutDirection:
+    """The backend with its text-direction classifier hidden (as EasyOCR has none), counting crops read."""
+
+    def __init__(self, backend) -> None:
+        self._backend, self.name, self.crops_read = backend, backend.name, 0
+
+    def detect(self, gray):
+        return self._backend.detect(gray)
+
+    def recognize(self, crops):
+        self.crops_read += len(crops)
+        return self._backend.recognize(crops)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", [ROTATED_SHEET, LETTER_SIGNS_SHEET])
+def test_rotation_is_the_same_with_and_without_the_direction_classifier(ocr, key) -> None:
+    from patimg.ocr.orientation import detect_boxes, rotation_from_boxes
+
+    truth = _truth(key)["rotation"]
+    native, boxes = detect_boxes(ocr, _sheet(key))
+    counting = _WithoutDirection(ocr)
+    # The classifier settles it without reading a crop; without it, crops are read under the candidate turns.
+    assert rotation_from_boxes(ocr, native, boxes) == truth
+    assert rotation_from_boxes(counting, native, boxes) == truth
+    assert counting.crops_read > 0
+    direction_counting = _WithoutDirection(ocr)
+    direction_counting.direction = ocr.direction
+    assert rotation_from_boxes(direction_counting, native, boxes) == truth
+    assert direction_counting.crops_read == 0
