@@ -132,6 +132,22 @@ def rotation_from_boxes(ocr: OcrBackend, gray: np.ndarray, boxes: list[Box]) -> 
     return max(ROTATIONS, key=lambda r: (scores[r], r == 0))
 
 
+def _retry_turns(
+    ocr: OcrBackend, crops: list[np.ndarray], retry: list[int], rotation: int
+) -> list[tuple[int, int]]:
+    """``(crop index, turn)`` pairs to read again a quarter turn from ``rotation``.
+
+    A vertical label runs up or down the sheet; the backend's direction classifier, given the crop turned a
+    quarter, says which (one read instead of two); without one, both quarter turns are read.
+    """
+    classify = getattr(ocr, "direction", None)
+    quarter, back = (rotation + 90) % 360, (rotation + 270) % 360
+    if classify is None or not retry:
+        return [(i, turn) for turn in (quarter, back) for i in retry]
+    votes = classify([rotate_array(crops[i], quarter) for i in retry])
+    return [(i, quarter if direction == 0 else back) for i, (direction, _) in zip(retry, votes, strict=True)]
+
+
 def read_boxes(
     ocr: OcrBackend, gray: np.ndarray, boxes: list[Box], *, rotation: int
 ) -> list[tuple[Box, str, float, int]]:
@@ -148,13 +164,12 @@ def read_boxes(
         for i, c in enumerate(turned)
         if c.shape[0] >= VERTICAL_ASPECT * c.shape[1] or best[i][2] < RETRY_CONFIDENCE
     ]
-    for side in (90, 270):
-        turn = (rotation + side) % 360
-        reads = ocr.recognize([rotate_array(crops[i], turn) for i in retry])
-        for i, (text, conf) in zip(retry, reads, strict=True):
-            quality = read_quality(text, conf)
-            if quality > best[i][0] * 1.1:
-                best[i] = (quality, text, conf, turn)
+    pairs = _retry_turns(ocr, crops, retry, rotation)
+    reads = ocr.recognize([rotate_array(crops[i], turn) for i, turn in pairs])
+    for (i, turn), (text, conf) in zip(pairs, reads, strict=True):
+        quality = read_quality(text, conf)
+        if quality > best[i][0] * 1.1:
+            best[i] = (quality, text, conf, turn)
     return [(box, text, conf, turn) for box, (_, text, conf, turn) in zip(boxes, best, strict=True)]
 
 
