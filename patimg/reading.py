@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import io
 import os
+import sys
+import types
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +161,26 @@ def _read_in_worker(job: SheetJob) -> SheetReading:
     return read_sheet(job, ocr=_worker_ocr)
 
 
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start worker processes without the parent's ``__main__``.
+
+    A spawned worker runs the parent's main script again unless it is a module; under Streamlit that script is
+    the page itself, which must not run in a worker (it would start a pool of its own). The workers need
+    nothing of it: what they run lives in this module. Workers are started inside ``submit``, so that is
+    where the main module is hidden.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 class SheetReaders:
     """Reads drawing images in this process (``workers=1``) or in a pool of worker processes.
 
@@ -191,7 +214,8 @@ class SheetReaders:
                     raise
                 future.set_exception(error)
             return future
-        return self._worker_pool().submit(_read_in_worker, job)
+        with _main_module_hidden():
+            return self._worker_pool().submit(_read_in_worker, job)
 
     def read(self, jobs: Sequence[SheetJob]) -> Iterator[SheetReading]:
         """Readings of ``jobs`` in their order (read in parallel when there are workers)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,25 @@ def test_a_bad_image_read_in_a_worker_is_reported_by_name(tmp_path):
     assert all(crop.figure.figure_id.startswith("P1-sheet-f") for crop in good_reading.crops)
     assert bad_reading.image_name == "broken.png" and bad_reading.crops == ()
     assert "cannot" in bad_reading.problem or "not" in bad_reading.problem
+
+
+def test_workers_start_from_a_main_script_without_a_main_guard(tmp_path):
+    # Under Streamlit the page script is __main__; spawned workers must not run it again.
+    sheet = tmp_path / "sheet.png"
+    random_line_drawing(seed=5).save(sheet)
+    script = tmp_path / "page.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from patimg.reading import SheetJob, SheetReaders\n"
+        "from patimg.types import DrawingRef\n"
+        f"path = Path({str(sheet)!r})\n"
+        "with SheetReaders('rapidocr', workers=2) as readers:\n"
+        "    (reading,) = readers.read([SheetJob(path, DrawingRef(file=path.name), 'P1', 'sheet')])\n"
+        "print('figures', len(reading.crops), 'problem', reading.problem)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("figures") == 1  # printed by the parent only
+    assert "problem None" in done.stdout
