@@ -18,7 +18,7 @@ from patimg.cli_evaluation import add_evaluation_verbs
 from patimg.cli_search import add_search_verb
 from patimg.errors import PatImgError
 from patimg.terminal import print_json, printable, progress_bar
-from patimg.vocabulary import INDEX_KINDS, OCR_BACKENDS
+from patimg.vocabulary import ENGINES, INDEX_KINDS, OCR_BACKENDS
 
 #: The exit status of `patimg ingest` (README, "Command line"; shown by `patimg ingest --help`).
 INGEST_EXIT_STATUS = (
@@ -48,6 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         collection=args.collection,
         ocr=args.ocr,
         workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
         progress=None if args.quiet else progress_bar(),
     )
     if args.json:
@@ -230,6 +232,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_engine_options(parser: argparse.ArgumentParser, work: str) -> None:
+    parser.add_argument(
+        "--engine",
+        default="local",
+        choices=ENGINES,
+        help=f'what {work}: this machine (local), or a Ray cluster (ray; pip install "patimg[ray]")',
+    )
+    parser.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --engine ray: the cluster (HOST:PORT as `ray start --head` prints, or auto; default: "
+        "RAY_ADDRESS, else Ray is started on this machine for the run)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="patimg", description=__doc__.splitlines()[0])
@@ -262,8 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         default=None,
-        help="processes reading drawings in parallel (default: PATIMG_WORKERS or one per core; 1: this process)",
+        help="readers at once: processes (default: PATIMG_WORKERS or one per core; 1: this process), "
+        "or Ray actors with --engine ray (default: one per CPU of the cluster)",
     )
+    _add_engine_options(p, "reads the drawings")
 
     p = add(
         "read",
