@@ -205,6 +205,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         text=args.text,
         rebuild=args.rebuild,
         index_kind=args.index_kind,
+        engine=args.engine,
+        ray_address=args.ray_address,
         progress=None if args.quiet else progress_bar(),
     )
     if args.json:
@@ -318,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--index-kind", choices=INDEX_KINDS, help="FAISS index kind (default: the collection's, else auto)"
     )
+    _add_engine_options(p, "encodes figures and sentences (ray: one actor per GPU where it has GPUs)")
 
     add_search_verb(add)
     add_evaluation_verbs(add)

@@ -1,16 +1,19 @@
-"""The Ray engine: real publications ingested on a local Ray (2 CPUs) give what the local engine
+"""The Ray engine: real publications ingested and indexed on a local Ray (2 CPUs) give what the local engine
 gives; its errors name their input as the local engine's do."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 
+import numpy as np
 import pytest
 
 from patimg.cli import main
 from patimg.collection import Collection
 from patimg.ingest import ingest
+from patimg.vectors import stored_vectors
 from tests.drawings import random_line_drawing
 from tests.realdata import shared_data_path, skip_or_fail
 from tests.stored import stored_rows
@@ -71,6 +74,24 @@ def test_ray_ingest_shows_progress_per_publication_and_per_sheet(both_engines):
 
 
 @pytest.mark.slow
+def test_ray_index_gives_the_vectors_of_the_local_engine(both_engines, tmp_path, capsys):
+    collections = {}
+    for engine in ("local", "ray"):
+        collections[engine] = tmp_path / engine
+        shutil.copytree(both_engines["root"] / "local", collections[engine])
+        command = ["index", "--collection", str(collections[engine]), "-q", "--json"]
+        command += ["--visual", "rootsift-vlad", "--text", "minilm", "--engine", engine]
+        assert main(command) == 0
+        assert json.loads(capsys.readouterr().out)["visual"]["count"] == 24
+    for channel in ("visual", "text"):
+        local = stored_vectors(Collection.open(collections["local"]), channel)
+        on_ray = stored_vectors(Collection.open(collections["ray"]), channel)
+        assert sorted(on_ray) == sorted(local) and len(local) == 24
+        for figure_id, vector in local.items():
+            np.testing.assert_allclose(on_ray[figure_id], vector, atol=1e-5)
+
+
+@pytest.mark.slow
 def test_a_bad_image_read_on_ray_is_reported_by_name_as_the_local_engine_reports_it(tmp_path, capsys):
     _need_ray()
     scans = tmp_path / "scans"
@@ -96,7 +117,7 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.parametrize("verb", ["ingest"])
+@pytest.mark.parametrize("verb", ["ingest", "index"])
 def test_a_ray_address_where_no_cluster_answers_is_one_clear_error(verb, tmp_path, capsys):
     address = f"127.0.0.1:{_closed_port()}"
     collection = tmp_path / "c"

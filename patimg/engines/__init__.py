@@ -53,3 +53,17 @@ def open_readers(engine: str, *, ocr: str, workers: int | None, ray_address: str
 
     with ray_session(ray_address, cpus=workers) as cluster:
         yield RaySheetReaders(ocr, actors=workers or cluster.cpus)
+
+
+@contextlib.contextmanager
+def open_encoders(engine: str, *, ray_address: str | None, actors: int | None = None) -> Iterator:
+    """Where indexing encodes: None for this process (``local``), else
+    :class:`patimg.engines.ray_encoding.RayEncoders` on the Ray cluster, for as long as the ``with`` lasts."""
+    if engine == "local":
+        yield None
+        return
+    from patimg.engines.ray_encoding import RayEncoders
+    from patimg.engines.ray_session import ray_session
+
+    with ray_session(ray_address) as cluster:
+        yield RayEncoders(cluster, actors=actors)
