@@ -108,7 +108,16 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[Ray
     try:
         ray.init(address=address or None, **options)
     except (ConnectionError, RuntimeError, ValueError) as error:
-        raise BadInputError(address or "local Ray", f"Ray did not start: {error}") from None
+        if not address:
+            raise BadInputError("local Ray", f"Ray did not start: {error}") from None
+        problem = f"Ray did not connect: {error}"
+        if not os.environ.get("RAY_AUTH_MODE"):
+            # Ray sends this machine's token only to a cluster it found itself, never to a given address.
+            problem += (
+                "; a cluster with token authentication (what `ray start` sets up) also needs RAY_AUTH_MODE=token "
+                "and its token here (~/.ray/auth_token, or RAY_AUTH_TOKEN)"
+            )
+        raise BadInputError(address, problem) from None
     try:
         _quiet_ray_data()
         yield _cluster(ray)
