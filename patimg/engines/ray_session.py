@@ -106,7 +106,8 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[Ray
     if not address:
         options.update(num_cpus=cpus or os.cpu_count() or 1, object_store_memory=LOCAL_OBJECT_STORE_BYTES)
     try:
-        ray.init(address=address or None, **options)
+        # "local": a Ray of its own even where this machine runs a cluster (`--ray-address auto` joins that one).
+        ray.init(address=address or "local", **options)
     except (ConnectionError, RuntimeError, ValueError) as error:
         if not address:
             raise BadInputError("local Ray", f"Ray did not start: {error}") from None
