@@ -18,7 +18,7 @@ from patimg.cli_evaluation import add_evaluation_verbs
 from patimg.cli_search import add_search_verb
 from patimg.errors import PatImgError
 from patimg.terminal import print_json, printable, progress_bar
-from patimg.vocabulary import INDEX_KINDS, OCR_BACKENDS
+from patimg.vocabulary import ENGINES, INDEX_KINDS, OCR_BACKENDS
 
 #: The exit status of `patimg ingest` (README, "Command line"; shown by `patimg ingest --help`).
 INGEST_EXIT_STATUS = (
@@ -48,6 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         collection=args.collection,
         ocr=args.ocr,
         workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
         progress=None if args.quiet else progress_bar(),
     )
     if args.json:
@@ -203,6 +205,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         text=args.text,
         rebuild=args.rebuild,
         index_kind=args.index_kind,
+        engine=args.engine,
+        ray_address=args.ray_address,
         progress=None if args.quiet else progress_bar(),
     )
     if args.json:
@@ -228,6 +232,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = build_demo_collection(Path(args.collection), progress=None if args.quiet else progress_bar())
     print(f"demo collection ready at {path}", file=sys.stderr)
     return 0
+
+
+def _add_engine_options(parser: argparse.ArgumentParser, work: str) -> None:
+    parser.add_argument(
+        "--engine",
+        default="local",
+        choices=ENGINES,
+        help=f'what {work}: this machine (local), or a Ray cluster (ray; pip install "patimg[ray]")',
+    )
+    parser.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --engine ray: the cluster (HOST:PORT as `ray start --head` prints, or auto; default: "
+        "RAY_ADDRESS, else Ray is started on this machine for the run)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,8 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         default=None,
-        help="processes reading drawings in parallel (default: PATIMG_WORKERS or one per core; 1: this process)",
+        help="readers at once: processes (default: PATIMG_WORKERS or one per core; 1: this process), "
+        "or Ray actors with --engine ray (default: one per CPU of the cluster)",
     )
+    _add_engine_options(p, "reads the drawings")
 
     p = add(
         "read",
@@ -299,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--index-kind", choices=INDEX_KINDS, help="FAISS index kind (default: the collection's, else auto)"
     )
+    _add_engine_options(p, "encodes figures and sentences (ray: one actor per GPU where it has GPUs)")
 
     add_search_verb(add)
     add_evaluation_verbs(add)

@@ -10,10 +10,10 @@ is an error unless ``rebuild=True``. The text channel also records the rule that
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +21,10 @@ import numpy as np
 
 from patimg.collection import Collection
 from patimg.errors import BackendMismatchError, BadInputError
-from patimg.indexes.generations import current_generation, link_channel, new_generation, publish
+from patimg.indexes.generations import current_generation, new_generation, publish
+from patimg.indexes.growing import same_encoder, write_channel_index
 from patimg.vectors import TEXT, VISUAL, VectorStore, stored_vectors
-from patimg.vocabulary import IndexKind, Progress
-
-#: What makes two channels' vectors comparable: the encoder (name, weights, width) and, for the text channel, the
-#: rule that says which texts a figure's vector averages (:mod:`patimg.figure_text`).
-_IDENTITY_KEYS = ("name", "weights", "dim", "figure_text")
-
-
-def _same_encoder(stored: dict[str, Any] | None, current: dict[str, Any]) -> bool:
-    if stored is None:
-        return True
-    return all(stored.get(key) == current.get(key) for key in _IDENTITY_KEYS)
+from patimg.vocabulary import Engine, IndexKind, Progress
 
 
 def channel_info(channel: str, encoder) -> dict[str, Any]:
@@ -49,7 +40,7 @@ def channel_info(channel: str, encoder) -> dict[str, Any]:
 
 def _check_or_rebuild(channel: str, stored, current, rebuild: bool, collection: Collection) -> bool:
     """Whether stored vectors can be reused; raises when they cannot and ``rebuild`` was not asked."""
-    if _same_encoder(stored, current):
+    if same_encoder(stored, current):
         return True
     if rebuild:
         return False
@@ -69,15 +60,15 @@ def _encode_missing(
     *,
     old_ids: Sequence[str],
     old_vectors: np.ndarray | None,
-    todo: Sequence[str],
-    encode_batch: Callable[[Sequence[str]], Any],
+    batches: Sequence[Sequence[str]],
+    encoded: Iterator[Any],
     info: dict[str, Any],
     dim: int,
-    batch_size: int,
     stage: str,
     progress: Progress | None,
 ) -> dict[str, np.ndarray]:
-    """Encode the ``todo`` keys in batches, checkpointing to ``store`` as it goes.
+    """Take the vectors of the keys to encode (``batches``, encoded lazily by ``encoded``, one matrix per batch),
+    checkpointing to ``store`` as it goes.
 
     Encoding is the slow stage (about a second a figure on a CPU), so the vectors done so far, old and
     new, are saved every :data:`CHECKPOINT_SECONDS`; a run that is interrupted (Ctrl-C, a crash, a closed
@@ -88,20 +79,31 @@ def _encode_missing(
     """
     done_ids = list(old_ids)
     done: list[np.ndarray] = [old_vectors] if old_vectors is not None and len(old_ids) else []
+    total = sum(len(batch) for batch in batches)
     last_checkpoint = time.monotonic()
-    for start in range(0, len(todo), batch_size):
-        batch = list(todo[start : start + batch_size])
+    start = 0
+    for batch in batches:
         if progress:
-            progress(stage, start, len(todo), batch[0])
-        done.append(np.asarray(encode_batch(batch), dtype=np.float32).reshape(len(batch), dim))
+            progress(stage, start, total, batch[0])
+        done.append(np.asarray(next(encoded), dtype=np.float32).reshape(len(batch), dim))
         done_ids += batch
-        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS and start + batch_size < len(todo):
+        start += len(batch)
+        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS and start < total:
             store.save(done_ids, np.concatenate(done), info)
             last_checkpoint = time.monotonic()
     if progress:
-        progress(stage, len(todo), len(todo), "")
+        progress(stage, total, total, "")
     matrix = np.concatenate(done) if done else np.zeros((0, dim), np.float32)
     return {key: matrix[row] for row, key in enumerate(done_ids)}
+
+
+def _batches(keys: Sequence[str], batch_size: int) -> list[list[str]]:
+    return [list(keys[start : start + batch_size]) for start in range(0, len(keys), batch_size)]
+
+
+#: Encodes elsewhere (:meth:`patimg.engines.ray_encoding.RayEncoders.encode` with its channel, spec and info
+#: given): ``remote(batches=, payload=, name=)`` gives each batch's vectors in order.
+RemoteEncoding = Callable[..., Iterator[np.ndarray]]
 
 
 def encode_visual(
@@ -111,8 +113,10 @@ def encode_visual(
     rebuild: bool = False,
     progress: Progress | None = None,
     batch_size: int = 32,
+    remote: RemoteEncoding | None = None,
 ) -> tuple[list[str], np.ndarray]:
-    """Visual vectors of every figure, encoding only figures not encoded before."""
+    """Visual vectors of every figure, encoding only figures not encoded before (with ``encoder`` here, or
+    ``remote``: a Ray cluster's copies of it, given each figure's PNG bytes)."""
     from PIL import Image
 
     store = VectorStore.of(collection, VISUAL)
@@ -135,15 +139,27 @@ def encode_visual(
                 raise BadInputError(str(path), f"figure image unreadable: {error}") from error
         return encoder.encode(images)
 
+    def image_bytes(figure_id: str) -> bytes:
+        try:
+            return image_of[figure_id].read_bytes()
+        except OSError as error:
+            raise BadInputError(str(image_of[figure_id]), f"figure image unreadable: {error}") from error
+
+    batches = _batches([f.figure_id for f in todo], batch_size)
+    if remote is None:
+        encoded = (encode_batch(batch) for batch in batches)
+    else:
+        encoded = remote(
+            batches=batches, payload=image_bytes, name=lambda figure_id: str(image_of[figure_id])
+        )
     by_id = _encode_missing(
         store,
         old_ids=old_ids,
         old_vectors=old_vectors,
-        todo=[f.figure_id for f in todo],
-        encode_batch=encode_batch,
+        batches=batches,
+        encoded=encoded,
         info=encoder.info(),
         dim=int(encoder.dim),
-        batch_size=batch_size,
         stage="encode visual",
         progress=progress,
     )
@@ -196,8 +212,10 @@ def encode_text(
     rebuild: bool = False,
     progress: Progress | None = None,
     batch_size: int = 64,
+    remote: RemoteEncoding | None = None,
 ) -> tuple[list[str], np.ndarray]:
-    """Text vectors: per figure, the normalised mean of its texts' vectors (:func:`figure_texts`).
+    """Text vectors: per figure, the normalised mean of its texts' vectors (:func:`figure_texts`); the sentences
+    are encoded with ``encoder`` here, or by ``remote`` (a Ray cluster's copies of it).
 
     A figure with no text gets no text vector at all, so it is absent from the text index rather than a zero
     vector that would match everything equally.
@@ -214,16 +232,19 @@ def encode_text(
     # vectors for the sentences that changed, and identical texts (a title, "a top view thereof") are encoded once.
     texts = {sentence_key(text): text for figure_texts_ in wanted.values() for text in figure_texts_}
     needed = sorted(texts)
-    todo = [key for key in needed if key not in known]
+    batches = _batches([key for key in needed if key not in known], batch_size)
+    if remote is None:
+        encoded = (encoder.encode([texts[key] for key in batch]) for batch in batches)
+    else:
+        encoded = remote(batches=batches, payload=texts.__getitem__)
     by_key = _encode_missing(
         sentence_store,
         old_ids=old_keys,
         old_vectors=old_vectors,
-        todo=todo,
-        encode_batch=lambda batch: encoder.encode([texts[key] for key in batch]),
+        batches=batches,
+        encoded=encoded,
         info=encoder.info(),
         dim=int(encoder.dim),
-        batch_size=batch_size,
         stage="encode text",
         progress=progress,
     )
@@ -254,6 +275,8 @@ def build_indexes(
     text: str | None = None,
     rebuild: bool = False,
     index_kind: IndexKind | None = None,
+    engine: Engine = "local",
+    ray_address: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Encode new figures and (re)build the FAISS index of each channel.
@@ -266,6 +289,9 @@ def build_indexes(
         rebuild: Re-encode everything (needed to switch encoders).
         index_kind: ``"auto"``, ``"flat"``, ``"ivfpq"`` or ``"hnsw"``; default the kind each channel's index
             was asked to be last time, else ``"auto"``.
+        engine: ``"local"`` encodes in this process; ``"ray"`` in encoder actors on a Ray cluster (one per GPU
+            where it has GPUs), the vectors written here as the local engine writes them.
+        ray_address: The Ray cluster; default: Ray is started on this machine for the run.
         progress: Optional ``progress(stage, done, total, item)``.
 
     Returns:
@@ -277,7 +303,9 @@ def build_indexes(
         get_text_encoder,
         get_visual_encoder,
     )
+    from patimg.engines import check_engine, open_encoders
 
+    check_engine(engine, ray_address)
     store = Collection.open(collection)
     store.require_writable("encode and index it")
     visual_spec = _resolve_spec(store, VISUAL, visual, default_visual_spec())
@@ -295,16 +323,22 @@ def build_indexes(
             (VISUAL, visual_spec, get_visual_encoder, encode_visual),
             (TEXT, text_spec, get_text_encoder, encode_text),
         )
-        for channel, spec, make_encoder, encode in stages:
-            encoder = make_encoder(spec)
-            previous = stored_vectors(store, channel)
-            ids, vectors = encode(store, encoder=encoder, rebuild=rebuild, progress=progress)
-            kind = index_kind or _recorded_kind(store, channel)
-            info = channel_info(channel, encoder)
-            infos[channel] = _write_index(
-                current / channel, generation / channel, channel, ids, vectors, previous, info, kind
-            )
-            encoders[channel] = {"spec": spec, **info}
+        with open_encoders(engine, ray_address=ray_address) as cluster_encoders:
+            for channel, spec, make_encoder, encode in stages:
+                encoder = make_encoder(spec)
+                previous = stored_vectors(store, channel)
+                remote = None
+                if cluster_encoders is not None:
+                    remote = partial(cluster_encoders.encode, channel=channel, spec=spec, info=encoder.info())
+                ids, vectors = encode(
+                    store, encoder=encoder, rebuild=rebuild, progress=progress, remote=remote
+                )
+                kind = index_kind or _recorded_kind(store, channel)
+                info = channel_info(channel, encoder)
+                infos[channel] = write_channel_index(
+                    current / channel, generation / channel, channel, ids, vectors, previous, info, kind
+                )
+                encoders[channel] = {"spec": spec, **info}
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)  # an interrupted build leaves the current one as it was
         raise
@@ -316,91 +350,3 @@ def build_indexes(
 def _recorded_kind(store: Collection, channel: str) -> str:
     """The kind the channel's index was last asked to be (``"auto"`` for a new collection)."""
     return store.index_infos().get(channel, {}).get("requested_kind", "auto")
-
-
-def _write_index(
-    current_dir: Path,
-    out_dir: Path,
-    channel: str,
-    ids: list[str],
-    vectors: np.ndarray,
-    previous: dict[str, np.ndarray],
-    encoder_info: dict[str, Any],
-    kind: str,
-) -> dict[str, Any]:
-    """Write the channel's index into ``out_dir``: the current one (``current_dir``) grown by the new figures
-    when nothing it holds changed, else a new build.
-
-    Growing saves the build of an approximate index (HNSW, IVF-PQ) when publications are added. An index is
-    rebuilt when its encoder or kind differs, when it asks to be retrained, when one of its figures is gone
-    (never return a figure that no longer exists) or when a figure's vector changed (a re-linked text vector).
-    """
-    from patimg.indexes import INFOS_FILE, add_to_index, build_index
-
-    indexed = _unchanged_index_ids(current_dir, ids, vectors, previous, encoder_info, kind)
-    if indexed is None:
-        info = build_index(
-            vectors,
-            ids,
-            out_dir=out_dir,
-            channel=channel,
-            encoder_info=encoder_info,
-            kind=kind,
-            note=_rebuild_note(current_dir, encoder_info),
-        )
-        return info.to_dict()
-    link_channel(current_dir, out_dir)
-    new_rows = [row for row, fid in enumerate(ids) if fid not in indexed]
-    if not new_rows:
-        return json.loads((out_dir / INFOS_FILE).read_text(encoding="utf-8"))
-    return add_to_index(out_dir, vectors[new_rows], [ids[row] for row in new_rows]).to_dict()
-
-
-def _rebuild_note(current_dir: Path, encoder_info: dict[str, Any]) -> str:
-    """What to record when the current index asked to be retrained (its infos' ``needs_retrain``) or was built
-    under another figure-text rule (:mod:`patimg.figure_text`), else ``""``."""
-    from patimg.figure_text import recorded_rule
-    from patimg.indexes import INFOS_FILE
-
-    try:
-        info = json.loads((current_dir / INFOS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    params = info.get("params", {})
-    if params.get("needs_retrain"):
-        return f"retrained: the index held {info.get('count', 0):,} vectors, trained on {params.get('trained_on', 0):,}"
-    old_rule, new_rule = info.get("encoder", {}).get("figure_text"), encoder_info.get("figure_text")
-    if new_rule and old_rule != new_rule:
-        return f"rebuilt: figure text vectors now follow the rule {new_rule!r} (they followed {recorded_rule({'figure_text': old_rule})!r})"
-    return ""
-
-
-def _unchanged_index_ids(
-    out_dir: Path,
-    ids: list[str],
-    vectors: np.ndarray,
-    previous: dict[str, np.ndarray],
-    encoder_info: dict[str, Any],
-    kind: str,
-) -> set[str] | None:
-    """The ids of the index in ``out_dir`` when it can be grown to ``ids``, else ``None``."""
-    from patimg.indexes import IDS_FILE, INFOS_FILE
-
-    try:
-        info = json.loads((out_dir / INFOS_FILE).read_text(encoding="utf-8"))
-        indexed = json.loads((out_dir / IDS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not _same_encoder(info.get("encoder") or {}, encoder_info) or info.get("requested_kind") != kind:
-        return None
-    if info.get("params", {}).get("needs_retrain") or info.get("count") != len(indexed):
-        return None
-    row_of = {fid: row for row, fid in enumerate(ids)}
-    for fid in indexed:
-        if (
-            fid not in row_of
-            or fid not in previous
-            or not np.array_equal(previous[fid], vectors[row_of[fid]])
-        ):
-            return None
-    return set(indexed)

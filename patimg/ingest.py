@@ -22,19 +22,20 @@ four processes is read once and the other three report it as skipped.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from patimg.collection import Collection
-from patimg.errors import BadInputError, PatImgError
+from patimg.errors import BadInputError
 from patimg.fileio import atomic_write_bytes
+from patimg.ingest_report import IngestReport, UnitTally, attempt_unit, found_units, record_added
 from patimg.reading import SheetJob, SheetReaders, SheetReading, read_sheet
+from patimg.sheet_naming import drawing_refs, folder_patent, sheet_jobs
 from patimg.types import DrawingRef, Figure, Label, ParsedDocument, Patent, SignLink
-from patimg.vocabulary import Progress
+from patimg.vocabulary import Engine, Progress
 from patimg.workspace import file_lock, private_work_dir, remove_abandoned_work
 
 log = logging.getLogger(__name__)
@@ -43,97 +44,6 @@ log = logging.getLogger(__name__)
 READ_STAGE = "read sheets"
 
 """``progress(stage, done, total, item)``: called before each unit and once at the end."""
-
-
-@dataclass
-class IngestReport:
-    """What one ingest run did.
-
-    Attributes:
-        added: Patent ids stored by this run.
-        skipped: Sources skipped because they were already ingested.
-        errors: ``(source, problem)`` for each input that failed.
-        figures: Figures stored by this run.
-        notes: ``(source, note)`` for inputs ingested with a limit the user should know of (a PDF without
-            a text layer: its figures have no links).
-    """
-
-    added: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    figures: int = 0
-    notes: list[tuple[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "added": self.added,
-            "skipped": self.skipped,
-            "figures": self.figures,
-            "errors": [{"source": s, "problem": p} for s, p in self.errors],
-            "notes": [{"source": s, "note": n} for s, n in self.notes],
-        }
-
-
-def _folder_patent(unit, collection: Collection) -> Patent:
-    """A patent record for a plain folder of images (no text).
-
-    A folder's identity is its full path (for a ZIP member: the ZIP's full path and the member's path in
-    it), kept as the patent's ``source``. Its id is ``FOLDER-<folder name>``, unless that id already belongs
-    to another folder with the same name; then it is ``FOLDER-<folder name>-<first 8 hex digits of the
-    SHA-256 of the full path>``. So ``a/scans`` and ``b/scans`` are two publications, and the same folder
-    ingested again (its images changed) updates its own publication.
-    """
-    identity = _full_path(str(unit.source))
-    name = Path(str(unit.source)).name or "images"
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
-    patent_id = f"FOLDER-{safe}"
-    try:
-        holder = collection.patent(patent_id)
-    except KeyError:
-        holder = None
-    if holder is not None and _full_path(holder.source) != identity:
-        patent_id = f"{patent_id}-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:8]}"
-    return Patent(patent_id=patent_id, title=name, source=identity)
-
-
-def _full_path(source: str) -> str:
-    """``source`` with its file-system part made absolute: ``scans`` -> ``/home/me/scans``,
-    ``x.zip!scans`` -> ``/home/me/x.zip!scans``."""
-    head, bang, member = source.partition("!")
-    if not head:
-        return source
-    return str(Path(head).resolve()) + bang + member
-
-
-def drawing_refs(document: ParsedDocument | None, images: Sequence[Path]) -> list[tuple[Path, DrawingRef]]:
-    """Pair each image file with what the XML says of it (sheet, figure, abstract), in document order."""
-    by_name = {d.file.lower(): d for d in document.drawings} if document else {}
-    default_kind = "sheet"
-    if document is not None and document.patent.office == "EP":
-        default_kind = "figure"
-    pairs = []
-    for image in images:
-        ref = by_name.get(image.name.lower()) or DrawingRef(file=image.name, kind=default_kind)
-        pairs.append((image, ref))
-    order = {d.file.lower(): i for i, d in enumerate(document.drawings)} if document else {}
-    pairs.sort(key=lambda pair: (order.get(pair[0].name.lower(), len(order)), pair[0].name))
-    # USPTO's front-page drawing (-D00000) repeats one of the sheets: kept only when there is nothing else,
-    # so that searches do not return every front-page figure twice.
-    sheets = [pair for pair in pairs if not _is_front_page(pair[0])]
-    return sheets or pairs
-
-
-def _is_front_page(image: Path) -> bool:
-    return image.stem.upper().endswith("-D00000")
-
-
-def sheet_jobs(patent_id: str, drawings: Sequence[tuple[Path, DrawingRef]]) -> list[SheetJob]:
-    """One :class:`~patimg.reading.SheetJob` per drawing image of a publication."""
-    sheets = sheet_names([image_path.name for image_path, _ in drawings])
-    return [
-        SheetJob(path=image_path, ref=ref, patent_id=patent_id, sheet=sheets[image_path.name])
-        for image_path, ref in drawings
-    ]
 
 
 def read_sheets(
@@ -149,15 +59,23 @@ def read_sheets(
     ``progress("read sheets", done, total, "<image name>")`` is called before each image, so a
     publication of many sheets is seen to move.
     """
-    futures = [readers.submit(job) for job in jobs] if readers is not None else None
-    readings = []
+    readings = readers.read(jobs) if readers is not None else (read_sheet(job, ocr=ocr) for job in jobs)
+    return collect_readings(jobs, iter(readings), progress=progress, source=source)
+
+
+def collect_readings(
+    jobs: Sequence[SheetJob], readings: Iterator[SheetReading], *, progress: Progress | None, source: str
+) -> list[SheetReading]:
+    """The next ``len(jobs)`` readings of ``readings`` (those of ``jobs``, in their order), calling
+    ``progress("read sheets", ...)`` before each image and once when all are read."""
+    collected = []
     for i, job in enumerate(jobs):
         if progress:
             progress(READ_STAGE, i, len(jobs), job.path.name)
-        readings.append(futures[i].result() if futures is not None else read_sheet(job, ocr=ocr))
+        collected.append(next(readings))
     if progress and jobs:
         progress(READ_STAGE, len(jobs), len(jobs), source)
-    return readings
+    return collected
 
 
 def write_figures(
@@ -227,47 +145,6 @@ def discard_unstored_images(collection: Collection, figures: Sequence[Figure]) -
             (collection.path / figure.image).unlink(missing_ok=True)
 
 
-def figure_id_for(*, patent_id: str, image_name: str, position: int) -> str:
-    """Stable, file-name-safe figure id: ``<patent>-<sheet>-f<k>`` (``US12448249B2-D00003-f1``).
-
-    A USPTO sheet contributes only its ``D0000n`` suffix (the rest repeats the patent), so ids stay short
-    on the command line; any other image contributes its whole stem (``imgf0001``, ``scan-12``). Within one
-    publication use :func:`sheet_names`, which keeps the ids of different images apart.
-    """
-    return f"{patent_id}-{_sheet_name(image_name)}-f{position}"
-
-
-def _sheet_name(image_name: str) -> str:
-    stem = Path(image_name).stem
-    suffix = stem.rsplit("-", 1)[-1]
-    sheet = suffix if re.fullmatch(r"D\d{5}", suffix) else stem
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", sheet) or "image"
-
-
-def sheet_names(image_names: Sequence[str]) -> dict[str, str]:
-    """The sheet part of the figure ids of one publication's images, by image name, one per image.
-
-    Each image gets the part :func:`figure_id_for` would give it. Images whose parts would be equal
-    (``fig 1.png`` and ``fig_1.png``; ``a.png`` and ``a.tif``) all get it followed by ``-`` and the first
-    8 hex digits of the SHA-256 of their file name instead: deterministic, whatever the order of the images.
-    """
-    plain = {name: _sheet_name(name) for name in dict.fromkeys(image_names)}
-    counts: dict[str, int] = {}
-    for part in plain.values():
-        counts[part] = counts.get(part, 0) + 1
-    names: dict[str, str] = {}
-    for name, part in plain.items():
-        if counts[part] > 1:
-            digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-            for width in range(8, len(digest) + 1):  # longer only if a file is named like another's id
-                candidate = f"{part}-{digest[:width]}"
-                if candidate not in counts and candidate not in names.values():
-                    break
-            part = candidate
-        names[name] = part
-    return names
-
-
 def link_figures(
     *, document: ParsedDocument | None, figures: Sequence[Figure], labels: dict[str, list[Label]]
 ) -> list[SignLink]:
@@ -289,6 +166,35 @@ def link_figures(
     return links
 
 
+@dataclass(frozen=True)
+class UnitPlan:
+    """A publication unit ready to be read: its text parsed, its patent named, one job per drawing image.
+
+    Attributes:
+        unit: The :class:`patimg.sources.PublicationUnit`.
+        document: Its parsed text (None for a folder of images).
+        patent: Its patent record (figure ids start with its id).
+        jobs: One job per drawing image, in document order (none when the unit brings no images).
+    """
+
+    unit: Any
+    document: ParsedDocument | None
+    patent: Patent
+    jobs: tuple[SheetJob, ...]
+
+
+def plan_unit(unit, *, collection: Collection) -> UnitPlan:
+    """Parse a unit's text and name its patent and figures (nothing is read or written yet).
+
+    Raises:
+        PatImgError: The unit's XML is unusable.
+    """
+    document = unit.read_document()
+    patent = document.patent if document else folder_patent(unit, collection)
+    jobs = sheet_jobs(patent.patent_id, drawing_refs(document, unit.images)) if unit.images else []
+    return UnitPlan(unit=unit, document=document, patent=patent, jobs=tuple(jobs))
+
+
 def ingest_unit(
     unit,
     *,
@@ -300,10 +206,7 @@ def ingest_unit(
 ) -> tuple[str, int]:
     """Ingest one publication unit; returns ``(patent_id, number of figures it stored)``.
 
-    The rule for a publication that is already stored: its bibliography and text are replaced by the
-    unit's; its figures are replaced only when the unit brings drawings, else the stored figures are kept
-    and their reference signs are linked again to the new sentences (a full-text XML never wipes figures).
-    A unit with images none of which can be read stores nothing and raises.
+    :func:`plan_unit`, :func:`read_sheets`, then :func:`store_readings`.
 
     Args:
         unit: A :class:`patimg.sources.PublicationUnit`.
@@ -317,9 +220,36 @@ def ingest_unit(
         PatImgError: The unit's XML is unusable, or none of its images could be read (or one image, when
             ``problems`` is None).
     """
-    document = unit.read_document()
-    patent = document.patent if document else _folder_patent(unit, collection)
-    if not unit.images:
+    plan = plan_unit(unit, collection=collection)
+    readings = read_sheets(plan.jobs, ocr=ocr, readers=readers, progress=progress, source=str(unit.source))
+    return store_readings(plan, readings, collection=collection, problems=problems)
+
+
+def store_readings(
+    plan: UnitPlan,
+    readings: Sequence[SheetReading],
+    *,
+    collection: Collection,
+    problems: list[str] | None = None,
+) -> tuple[str, int]:
+    """Store a planned unit with the readings of its jobs; returns ``(patent_id, number of figures stored)``.
+
+    The rule for a publication that is already stored: its bibliography and text are replaced by the
+    unit's; its figures are replaced only when the unit brings drawings, else the stored figures are kept
+    and their reference signs are linked again to the new sentences (a full-text XML never wipes figures).
+    A unit with images none of which can be read stores nothing and raises.
+
+    Args:
+        plan: The unit as :func:`plan_unit` planned it.
+        readings: The readings of ``plan.jobs``, in their order.
+        collection: Where it is stored.
+        problems: Collects images that could not be read (the rest is stored); ``None`` raises instead.
+
+    Raises:
+        PatImgError: None of its images could be read (or one image, when ``problems`` is None).
+    """
+    unit, document, patent = plan.unit, plan.document, plan.patent
+    if not plan.jobs:
         kept = collection.figure_records(patent.patent_id)
         kept_labels = {f.figure_id: collection.labels(f.figure_id) for f in kept}
         _store_unit(
@@ -332,8 +262,6 @@ def ingest_unit(
             link_figures(document=document, figures=kept, labels=kept_labels),
         )
         return patent.patent_id, 0  # the kept figures were stored by an earlier run
-    jobs = sheet_jobs(patent.patent_id, drawing_refs(document, unit.images))
-    readings = read_sheets(jobs, ocr=ocr, readers=readers, progress=progress, source=str(unit.source))
     unreadable: list[str] = []
     figures, labels = write_figures(collection, readings, problems=unreadable)
     if not figures:
@@ -374,6 +302,8 @@ def ingest(
     collection: str | Path,
     ocr: str = "rapidocr",
     workers: int | None = None,
+    engine: Engine = "local",
+    ray_address: str | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest publications into a collection (created when absent).
@@ -383,39 +313,48 @@ def ingest(
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
-        workers: Processes reading drawings in parallel (default: ``PATIMG_WORKERS`` or one per core; 1 reads
-            in this process). The collection is the same whatever the number.
+        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per core; 1 reads
+            in this process). Ray: actors (default one per CPU of the cluster). The collection is the same
+            whatever the number.
+        engine: ``"local"`` reads each publication's drawings on this machine; ``"ray"`` reads many
+            publications' drawings at once on a Ray cluster (:mod:`patimg.ingest_ahead`). The collection is the
+            same either way: this process alone writes it.
+        ray_address: The Ray cluster (``host:port``, ``ray://host:port``, ``auto``); default: Ray is started on
+            this machine for the run.
         progress: Optional ``progress(stage, done, total, item)`` callback: stage ``"ingest"`` per
             publication, ``"read sheets"`` per drawing image of the publication being read.
 
     Returns:
         What was added, skipped and what failed (each failure names its input and the problem).
     """
+    from patimg.engines import check_engine, open_readers
     from patimg.sources import iter_publications
 
+    check_engine(engine, ray_address)
     store = Collection.open_or_create(collection)
     store.require_writable("ingest into it")
     report = IngestReport()
     work = store.path / "work"
     remove_abandoned_work(work)
-    done = found = 0
-    with private_work_dir(work) as work_dir, SheetReaders(ocr, workers=workers) as readers:
-        found_units = iter_publications(
+    tally = UnitTally(progress)
+    engine_readers = open_readers(engine, ocr=ocr, workers=workers, ray_address=ray_address)
+    with private_work_dir(work) as work_dir, engine_readers as readers:
+        publications = iter_publications(
             [Path(s) for s in sources], work_dir=work_dir, is_stored=store.has_source, progress=progress
         )
-        with contextlib.closing(found_units) as batches:
-            for units, problems in batches:
-                for problem in problems:
-                    _record(store, report, problem.source, problem.problem)
-                found += len(units)
+        with contextlib.closing(publications) as batches:
+            units = found_units(batches, store=store, report=report, tally=tally)
+            if engine == "local":
                 for unit in units:
-                    if progress:
-                        progress("ingest", done, found, str(unit.source))
-                    done += 1
+                    tally.announce(unit)
                     with file_lock(work / f"{unit.key}.lock"):
                         _ingest_one(unit, store=store, report=report, readers=readers, progress=progress)
+            else:
+                from patimg.ingest_ahead import ingest_ahead
+
+                ingest_ahead(units, store=store, report=report, readers=readers, tally=tally)
     if progress:
-        progress("ingest", done, done, "")
+        progress("ingest", tally.done, tally.done, "")
     return report
 
 
@@ -426,29 +365,14 @@ def _ingest_one(
     if store.has_source(unit.key):
         report.skipped.append(str(unit.source))
         return
-    try:
-        image_problems: list[str] = []
-        patent_id, n_figures = ingest_unit(
+    image_problems: list[str] = []
+    result = attempt_unit(
+        unit,
+        store=store,
+        report=report,
+        action=lambda: ingest_unit(
             unit, collection=store, readers=readers, problems=image_problems, progress=progress
-        )
-        for problem in image_problems:
-            _record(store, report, str(unit.source), problem)
-    except PatImgError as error:
-        source = error.source if isinstance(error, BadInputError) else str(unit.source)
-        problem = error.problem if isinstance(error, BadInputError) else str(error)
-        if source != str(unit.source):
-            problem = f"{Path(source).name}: {problem}"
-        _record(store, report, str(unit.source), problem)
-        return
-    except Exception as error:  # noqa: BLE001 - one bad publication must not stop the batch
-        log.exception("ingest of %s failed", unit.source)
-        _record(store, report, str(unit.source), f"unexpected {type(error).__name__}: {error}")
-        return
-    report.added.append(patent_id)
-    report.figures += n_figures
-    report.notes.extend((str(unit.source), note) for note in unit.notes)
-
-
-def _record(store: Collection, report: IngestReport, source: str, problem: str) -> None:
-    store.record_error(source=source, problem=problem)
-    report.errors.append((source, problem))
+        ),
+    )
+    if result is not None:
+        record_added(unit, result, image_problems, store=store, report=report)

@@ -1,7 +1,7 @@
 """The read stage of ingest: one drawing image in, its figures out, nothing written.
 
 :func:`read_sheet` is the unit of work every engine runs — in this process, in a pool of worker processes
-(:class:`SheetReaders`), or in Ray actors (``patimg.engines``): it loads a drawing, reads its text upright, cuts
+(:class:`SheetReaders`), or in Ray actors (:mod:`patimg.engines.ray_reading`): it loads a drawing, reads its text upright, cuts
 it into figures and returns them as a :class:`SheetReading` (PNG bytes, labels, the figure records), which
 pickles. Only the writer (:mod:`patimg.ingest`) touches the collection, so every engine gives the same
 collection.
@@ -21,7 +21,7 @@ import types
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from patimg.errors import BadInputError
@@ -36,13 +36,28 @@ class SheetJob:
         path: The image file.
         ref: What the publication says of it (kind, figure number).
         patent_id: Owning patent (figure ids start with it).
-        sheet: The sheet part of its figure ids (:func:`patimg.ingest.sheet_names`).
+        sheet: The sheet part of its figure ids (:func:`patimg.sheet_naming.sheet_names`).
+        data: The image file's bytes, when they travel with the job (:func:`with_image_bytes`); else the
+            reader opens ``path``.
     """
 
     path: Path
     ref: DrawingRef
     patent_id: str
     sheet: str
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+
+def with_image_bytes(job: SheetJob) -> SheetJob:
+    """``job`` carrying its image's bytes, for a reader that cannot open the file: a Ray worker on another
+    machine, or one that reads after the archive the file came from was deleted. A file that cannot be read
+    goes as it is, so that its reader reports why, as it would here."""
+    if job.data is not None:
+        return job
+    try:
+        return replace(job, data=job.path.read_bytes())
+    except OSError:
+        return job
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,7 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
     from patimg.figures import figures_from_drawing, load_drawing
 
     try:
-        sheet = load_drawing(job.path, name=job.path.name)
+        sheet = load_drawing(job.path if job.data is None else job.data, name=job.path.name)
         result = figures_from_drawing(sheet, ocr=ocr, kind=job.ref.kind, figure_num=job.ref.figure_num)
     except BadInputError as error:
         return SheetReading(image_name=job.path.name, problem=error.problem)
@@ -149,12 +164,18 @@ def default_workers() -> int:
 _worker_ocr = None
 
 
-def _start_worker(ocr_name: str, threads: int) -> None:
-    global _worker_ocr
+def reader_ocr(ocr_name: str, threads: int):
+    """The OCR backend of one reader among several: its ONNX Runtime limited to ``threads`` (its share of the
+    cores), where the backend has such a limit."""
     from patimg.ocr import get_ocr
 
     options = {"threads": threads} if ocr_name == "rapidocr" else {}
-    _worker_ocr = get_ocr(ocr_name, **options)
+    return get_ocr(ocr_name, **options)
+
+
+def _start_worker(ocr_name: str, threads: int) -> None:
+    global _worker_ocr
+    _worker_ocr = reader_ocr(ocr_name, threads)
 
 
 def _read_in_worker(job: SheetJob) -> SheetReading:
@@ -219,6 +240,10 @@ class SheetReaders:
 
     def read(self, jobs: Sequence[SheetJob]) -> Iterator[SheetReading]:
         """Readings of ``jobs`` in their order (read in parallel when there are workers)."""
+        if self.workers == 1:  # one at a time, so that a caller's progress moves with each
+            for job in jobs:
+                yield read_sheet(job, ocr=self._ocr_here())
+            return
         futures = [self.submit(job) for job in jobs]
         for future in futures:
             yield future.result()

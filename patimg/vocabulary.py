@@ -34,6 +34,11 @@ OcrName = Literal["rapidocr", "easyocr"]
 """OCR backends (see :mod:`patimg.ocr`): RapidOCR ships its models, EasyOCR is the paper's reference."""
 OCR_BACKENDS: tuple[str, ...] = get_args(OcrName)
 
+Engine = Literal["local", "ray"]
+"""What ingest and indexing run on (see :mod:`patimg.engines`): ``local``, this machine (worker processes); ``ray``,
+a Ray cluster (``pip install "patimg[ray]"``), started on this machine when no address is given."""
+ENGINES: tuple[str, ...] = get_args(Engine)
+
 Aggregate = Literal["max", "majority", "adjudicated"]
 """How several annotators' grades of one result combine: relevant if anyone says so, by majority vote, or the
 adjudicated final grade where annotators disagreed (else the majority)."""

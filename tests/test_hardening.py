@@ -324,7 +324,7 @@ def test_patents_lists_publications_with_their_figure_counts(tmp_path, capsys):
 
 
 def test_sheet_names_do_not_depend_on_the_order_of_the_images():
-    from patimg.ingest import sheet_names
+    from patimg.sheet_naming import sheet_names
 
     names = ["fig 1.png", "fig_1.png", "fig-2.png", "US1-D00003.TIF"]
     parts = sheet_names(names)

@@ -126,7 +126,7 @@ def quantisers(index) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_incremental_add_keeps_the_training_until_it_asks_to_retrain(tmp_path, monkeypatch):
-    from patimg import indexing
+    from patimg.indexes.growing import write_channel_index
 
     monkeypatch.setattr(choice, "AUTO_FLAT_MAX_BYTES", 500 * DIM * 4)
     data = clustered(4500, seed=6)
@@ -149,13 +149,13 @@ def test_incremental_add_keeps_the_training_until_it_asks_to_retrain(tmp_path, m
     # ... and the next `patimg index` rebuilds it from the vectors, trained on all of them.
     vectors = data[:4001]
     previous = dict(zip(ids[:4001], vectors, strict=True))
-    rebuilt = indexing._write_index(
+    rebuilt = write_channel_index(
         out, tmp_path / "g2" / "visual", "visual", ids[:4001], vectors, previous, ENCODER, "auto"
     )
     assert rebuilt["params"]["trained_on"] == 4001 and not rebuilt["params"].get("needs_retrain")
     assert "retrain" in rebuilt["note"]
     # Without the flag, the same call grows the index instead.
-    grown = indexing._write_index(
+    grown = write_channel_index(
         tmp_path / "g2" / "visual", tmp_path / "g3" / "visual", "visual", ids, data, previous, ENCODER, "auto"
     )
     assert grown["count"] == 4500 and grown["params"]["trained_on"] == 4001

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,20 +11,7 @@ from patimg.ingest import ingest
 from patimg.reading import SheetJob, SheetReaders
 from patimg.types import DrawingRef
 from tests.drawings import random_line_drawing
-
-
-def _stored(collection: Path) -> dict[str, list]:
-    """Every stored row that reading decides (figures, labels, links), and the figure PNG bytes."""
-    db = sqlite3.connect(collection / "collection.sqlite")
-    try:
-        rows = {
-            table: sorted(map(repr, db.execute(f"SELECT * FROM {table}")))  # noqa: S608 - fixed names
-            for table in ("patents", "figures", "labels", "links")
-        }
-    finally:
-        db.close()
-    rows["pngs"] = sorted((p.name, p.read_bytes()) for p in (collection / "figures").glob("*.png"))
-    return rows
+from tests.stored import stored_rows
 
 
 @pytest.mark.slow
@@ -39,7 +24,7 @@ def test_worker_pool_gives_the_same_collection_with_progress_per_sheet(shared_da
     )
     assert here.errors == pooled.errors == []
     assert here.figures == pooled.figures == 11
-    assert _stored(tmp_path / "here") == _stored(tmp_path / "pool")
+    assert stored_rows(tmp_path / "here") == stored_rows(tmp_path / "pool")
     sheets = [event for event in seen if event[0] == "read sheets"]
     # The 6 drawing sheets (the front-page drawing D00000 repeats one of them and is not read).
     images = sorted(p.name for p in grant.glob("*.TIF") if not p.stem.endswith("D00000"))
