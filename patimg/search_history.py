@@ -106,6 +106,8 @@ def reopen(collection, past: PastSearch):
     if not past.is_document:
         return results[0]
     out = DocumentResult()
+    ids = ", ".join(f"#{i}" for i in past.entry_ids)
+    out.notes.append(f"re-opened from the audit log (entries {ids} of {past.time[:19]} by {past.user})")
     for entry, result in zip(past.entries, results, strict=True):
         name = str(entry.query.get("figure") or f"entry-{entry.entry_id}")
         patent_id = (
