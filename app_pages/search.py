@@ -127,6 +127,7 @@ if st.button("Search", type="primary", key="search_button", disabled=query.searc
             report_image=query.report_image,
         )
         st.session_state["marks"] = {}
+        st.session_state.pop("report", None)
         for key in [key for key in st.session_state if str(key).startswith("mark-")]:
             del st.session_state[key]
 if query.search is None:

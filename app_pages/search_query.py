@@ -162,7 +162,10 @@ def drawing_query(ocr: str) -> PageQuery:
         boxed_sheet(sheet, crop=crop), caption=md_escape(f"{name}: figures found (blue), region (red)")
     )
     if crop is not None:
-        cut.image(region_image(sheet, crop), caption="The region cut by hand")
+        cut.image(
+            region_image(sheet, crop),
+            caption=md_escape(f"The region cut by hand: {crop.caption or 'no caption'}"),
+        )
     chosen = [regions[key] for key in picked] + ([crop] if crop is not None else [])
     if not chosen:
         st.caption("Choose a figure of the sheet or cut a region to search with.")

@@ -322,41 +322,48 @@ def _actions(path: Path, shown: ShownSearch, examiner: str) -> None:
 
 
 def _exports(collection, shown: ShownSearch, examiner: str, hits, patents: _Patents) -> None:
+    """The examiner's notes, the report (made on a click, so it holds the notes just typed), the CSV."""
     import pandas as pd
 
-    from patimg.report import render_report
     from patimg.search import hits_to_rows
 
     st.divider()
     notes = st.text_area("Examiner's notes (they go into the report)", key="examiner_notes", height=100)
-    marks = dict(_marks())
-
-    def report() -> bytes:
-        return render_report(
-            collection,
-            shown.result,
-            settings=shown.settings,
-            examiner=examiner,
-            marks=marks,
-            notes=notes,
-            query=shown.name,
-            query_image=shown.report_image,
-            top=min(REPORT_TOP, shown.settings.k),
-        ).encode("utf-8")
-
     report_col, csv_col = st.columns(2)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-    report_col.download_button(
-        "Download the search report (HTML)",
-        report,
-        f"patimg-report-{stamp}.html",
-        "text/html",
-        key="report_download",
-        disabled=not examiner,
-        icon=":material/description:",
-    )
+    # What the report holds: a report made before a mark or the notes changed is not offered.
+    wanted = (id(shown.result), tuple(sorted(_marks().items())), notes, examiner)
+    if report_col.button("Make the search report", key="make_report", disabled=not examiner):
+        from patimg.report import render_report
+
+        with reporting_errors(), st.spinner("Making the report..."):
+            html = render_report(
+                collection,
+                shown.result,
+                settings=shown.settings,
+                examiner=examiner,
+                marks=dict(_marks()),
+                notes=notes,
+                query=shown.name,
+                query_image=shown.report_image,
+                top=min(REPORT_TOP, shown.settings.k),
+            )
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+            st.session_state["report"] = (wanted, html.encode("utf-8"), f"patimg-report-{stamp}.html")
+    made = st.session_state.get("report")
     if not examiner:
         report_col.caption("Enter your name in the sidebar: the report names the examiner.")
+    elif made is not None and made[0] == wanted:
+        report_col.download_button(
+            "Download the search report (HTML)",
+            made[1],
+            made[2],
+            "text/html",
+            key="report_download",
+            on_click="ignore",
+            icon=":material/description:",
+        )
+    elif made is not None:
+        report_col.caption("The marks or notes changed since the report was made: make it again.")
     titles = {h.patent_id: getattr(patents(h.patent_id), "title", "") for h in hits}
     table = pd.DataFrame(hits_to_rows(hits, titles))
     csv_col.download_button(
@@ -365,4 +372,5 @@ def _exports(collection, shown: ShownSearch, examiner: str, hits, patents: _Pate
         "patimg-results.csv",
         "text/csv",
         key="export_csv",
+        on_click="ignore",
     )

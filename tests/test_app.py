@@ -1,8 +1,8 @@
 """The Streamlit pages driven headless with ``streamlit.testing`` against the demo collection.
 
-``AppTest`` cannot upload files: the Search page keeps an upload in ``st.session_state["query_upload"]``
-as ``(file name, bytes)``, so these tests put a pair there directly. The browser test
-(``test_browser.py``) does a real drag-and-drop upload.
+The Search page keeps an uploaded drawing in ``st.session_state["query_upload"]`` as ``(file name, bytes)``;
+these tests put a pair there directly, ``test_app_search.py`` uploads through the widget, and the browser test
+(``test_browser.py``) drops a file for real.
 """
 
 from __future__ import annotations

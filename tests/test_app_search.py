@@ -76,7 +76,18 @@ def test_the_examiners_search_on_a_real_sheet(demo_copy: Path) -> None:
     assert refined.refinements == 1
     assert all(q.result.channels_used == ["visual", "text"] for q in refined.result.query_figures)
     assert at.button_group(key=f"mark-{fused[0].figure_id}").value == "relevant"  # marks stay on the cards
-    assert not at.download_button(key="report_download").disabled
+
+    # The report: made on a click, with the marks and the notes just typed (escaped: they are text).
+    at.text_area(key="examiner_notes").set_value("FIG. 5 <b>anticipates</b> claim 1.").run()
+    at.button(key="make_report").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    page = at.session_state["report"][1].decode("utf-8")
+    assert "FIG. 5 &lt;b&gt;anticipates&lt;/b&gt; claim 1." in page and "<td>ann</td>" in page
+    assert page.count("class='card relevant'") >= 1 and page.count("class='card not-relevant'") >= 1
+    assert at.download_button(key="report_download")
+    at.button_group(key=f"mark-{fused[2].figure_id}").set_value("relevant").run()
+    assert not at.get("download_button") or all(d.key != "report_download" for d in at.download_button)
+    assert any("make it again" in c.value for c in at.caption)
 
     at.toggle(key="group_by_patent").set_value(True).run()
     assert not at.exception
