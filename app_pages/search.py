@@ -28,6 +28,8 @@ from app_pages.search_results import ShownSearch, show_results
 from patimg.search import SearchFilters, SearchSettings
 from patimg.vocabulary import CHANNELS, FUSION_RULES
 
+#: The OCR backend query drawings are read with: the one the app's searcher reads them with (its default).
+QUERY_OCR = "rapidocr"
 QUERY_SOURCES = ["Upload a drawing", "Upload a publication", "A figure of the collection", "A text"]
 #: The search settings' widgets and their first values; with the query's widgets, all survive another page.
 SETTINGS_DEFAULTS = {
@@ -56,7 +58,6 @@ QUERY_DEFAULTS = {
     "group_by_patent": False,
     "examiner_notes": "",
 }
-OCR = "rapidocr"
 
 st.title("Search figures")
 path = collection_or_stop()
@@ -103,7 +104,7 @@ query_col, options_col = st.columns([3, 2])
 with query_col:
     source = st.radio("Query", QUERY_SOURCES, horizontal=True, key="query_source")
     if source == QUERY_SOURCES[0]:
-        query = drawing_query(OCR)
+        query = drawing_query(QUERY_OCR)
     elif source == QUERY_SOURCES[1]:
         query = publication_query()
     elif source == QUERY_SOURCES[2]:

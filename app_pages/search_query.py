@@ -134,6 +134,8 @@ def drawing_query(ocr: str) -> PageQuery:
         return PageQuery(name, ("drawing", digest))
     page = 0
     if pages > 1:
+        if not 1 <= (st.session_state.get("query_page") or 1) <= pages:  # a page of the file before
+            st.session_state["query_page"] = 1
         page = st.number_input(f"Page of {name} (1-{pages})", 1, pages, key="query_page") - 1
     with reporting_errors(), st.spinner("Reading the drawing: its text, then its figures..."):
         sheet = _read_sheet(name, data, page, ocr)
