@@ -8,9 +8,10 @@ through :func:`app_pages.components.md_escape` before any ``st.markdown`` call, 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -213,3 +214,36 @@ def pick_figure(collection, *, key: str) -> str | None:
         for _, r in figures.iterrows()
     }
     return st.selectbox("Figure", list(names), format_func=names.get, key=f"{key}_figure")
+
+
+# -- what survives a visit to another page ---------------------------------------------------------
+
+
+def remember_widgets(defaults: Mapping[str, Any]) -> None:
+    """Give a page's widgets the values they had before a visit to another page (at first, ``defaults``).
+
+    Streamlit forgets the value of every widget a run does not draw, so a page's settings were reset by a
+    look at another page. Each value is copied to a plain session key (``kept:<key>``), which survives, at
+    the top of every run of the page (where it already holds the change that started the run), and put back
+    when the widget's own key is gone. Call it before the widgets are drawn, and draw them without a default
+    (no ``value=``/``index=``): the default is given here. A value a widget no longer offers falls back to
+    the widget's first option.
+    """
+    for key, default in defaults.items():
+        kept = f"kept:{key}"
+        if key in st.session_state:
+            st.session_state[kept] = st.session_state[key]
+        elif kept in st.session_state:
+            st.session_state[key] = st.session_state[kept]
+        elif default is not None:
+            st.session_state[key] = default
+
+
+def user_name(label: str) -> str:
+    """The user's name from the sidebar, one name for every page (the Judge page's annotator is the Search
+    page's examiner); ``""`` until given. Kept in a plain session key, so it survives other pages."""
+    if "annotator" not in st.session_state and st.session_state.get("annotator_name"):
+        st.session_state["annotator"] = st.session_state["annotator_name"]
+    name = st.sidebar.text_input(label, key="annotator", help="Your name or initials (no spaces)")
+    st.session_state["annotator_name"] = name
+    return name.strip()

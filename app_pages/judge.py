@@ -23,6 +23,7 @@ from app_pages.common import (
     index_version,
     pick_figure,
     reporting_errors,
+    user_name,
 )
 from app_pages.components import md_escape, plural, show_figure, show_sign_sentences
 from patimg.evaluation import (
@@ -94,13 +95,8 @@ path = collection_or_stop()
 collection = get_collection(str(path))
 store = JudgmentStore(path / "judgments.sqlite")
 
-# The widget's value is dropped when another page runs; a plain session key keeps the name across pages.
-if "annotator" not in st.session_state and st.session_state.get("annotator_name"):
-    st.session_state["annotator"] = st.session_state["annotator_name"]
-annotator = st.sidebar.text_input("Annotator", key="annotator", help="Your name or initials (no spaces)")
-st.session_state["annotator_name"] = annotator
+annotator = user_name("Annotator")
 depth = int(st.sidebar.number_input("Pool depth (per method)", 1, 200, 50, key="pool_depth"))
-annotator = annotator.strip()
 if not annotator:
     st.info("Enter your name in the sidebar (no spaces): judgments are kept per annotator.")
     st.stop()

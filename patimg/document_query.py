@@ -6,7 +6,8 @@ found as ingest finds them, its sheets are split into figures and read as ingest
 temporary folder, deleted afterwards), and each figure's reference signs are linked to the sentences of *its own*
 description: the publication's, or a description given as text (``description``: pasted, or ``--description
 FILE``), which replaces the publication's or supplies one where there is none (a drawing alone).
-:func:`search_drawing` does the same for one drawing held in memory (the app's upload).
+:func:`search_drawing` does the same for one drawing held in memory, and :func:`search_figures` for figures already
+cut out and read (the figures and regions an examiner chose on an uploaded sheet: :mod:`patimg.sheet_query`).
 
 Each figure then becomes one multimodal query, as in the reference paper: its visual vector from the collection's
 visual encoder, and a text vector that is the normalised mean of the collection's text encoder's vectors of its
@@ -14,14 +15,15 @@ texts, picked by the rule that built the collection's text index (:mod:`patimg.f
 without any, its own brief-description sentence and the publication's title). A figure with no text is searched
 on the visual channel alone, and its notes say so.
 
-Aggregation per patent (the documented rule): a patent's score is the **maximum, over the query figures, of
+Aggregation per patent (the documented rule, :func:`patimg.multi_query.aggregate_by_patent`): a patent's score is the **maximum, over the query figures, of
 the fused score of its best-ranked figure** in that query figure's results; ties are broken by how many query
 figures found the patent, then by patent id. Each patent lists its matching figures (every one of its figures
 found by any query figure), each with its best score and the query figure that gave it, best first. Scores of
 query figures with and without a text vector are compared as they come (a visual-only query's score is its
 visual cosine), which favours neither: both are cosines in [-1, 1].
 
-The query's own patent is left out of the results only when ``exclude_patent`` is true.
+The query's own patent is left out of the results only when ``exclude_patent`` is true. Every figure's search is
+logged under one ``search`` id when ``user`` is given, so the audit log shows them as one search.
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import tempfile
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from patimg.errors import BadInputError
 from patimg.figure_text import own_descriptions, publication_title
+from patimg.multi_query import PatentMatch, aggregate_by_patent
 from patimg.search import Searcher, SearchResult, SearchSettings, hits_to_json
-from patimg.types import Figure, ParsedDocument, Patent, SignLink
+from patimg.types import Figure, Label, ParsedDocument, Patent, SignLink
 
 
 @dataclass
@@ -80,25 +85,6 @@ class QueryFigure:
             "notes": self.result.notes,
             "hits": hits_to_json(self.result.hits),
         }
-
-
-@dataclass
-class PatentMatch:
-    """One patent of the collection, ranked by the aggregation rule of this module's docstring.
-
-    Attributes:
-        patent_id: The patent.
-        score: Max over query figures of the fused score of the patent's best figure.
-        figures: ``{"figure_id", "caption", "score", "query_figure"}`` for each of its matching figures, best
-            first.
-    """
-
-    patent_id: str
-    score: float
-    figures: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"patent": self.patent_id, "score": self.score, "figures": self.figures}
 
 
 @dataclass
@@ -219,6 +205,47 @@ def search_drawing(
         )
 
 
+def search_figures(
+    searcher: Searcher,
+    figures: Sequence[tuple[Figure, Any, Sequence[Label]]],
+    *,
+    source: str,
+    description: str | Path | None = None,
+    settings: SearchSettings | None = None,
+    exclude_patent: bool = False,
+    user: str | None = None,
+) -> DocumentResult:
+    """Search with figures already cut out and read (the figures and regions chosen on an uploaded sheet, see
+    :mod:`patimg.sheet_query`), each one query figure as :func:`search_document` searches a publication's.
+
+    Args:
+        figures: Each figure (its ``patent_id`` the query's, its ``image`` a bare file name), its image (PIL),
+            and the labels read on it (boxes on that image).
+        source: What notes and the audit log call the query (the upload's file name).
+        description, settings, exclude_patent, user: As :func:`search_document`.
+
+    Raises:
+        BadInputError: No figure given, the description is empty, or no channel of the collection can search.
+    """
+    if not figures:
+        raise BadInputError(source, "choose at least one figure or region to search")
+    settings = settings or SearchSettings()
+    given = _Description.of(description)
+    patent_id = figures[0][0].patent_id
+    out = DocumentResult()
+    with tempfile.TemporaryDirectory(prefix="patimg-figures-") as temp:
+        for figure, image, _ in figures:
+            image.save(Path(temp) / figure.image, format="PNG")
+        document = _with_description(None, patent_id, given) if given is not None else None
+        labels = {figure.figure_id: list(read) for figure, _, read in figures}
+        query = _Query(searcher, Path(temp), settings, exclude_patent, user, source, given)
+        query.search_figures(patent_id, source, document, [figure for figure, _, _ in figures], labels, out)
+    if not out.query_figures:
+        raise BadInputError(source, "the collection has no index these figures can be searched in")
+    out.patents = aggregate_by_patent(out.query_figures)
+    return out
+
+
 @dataclass(frozen=True)
 class _Description:
     """A description given with the query: its text and what messages call it (its file, or "description")."""
@@ -251,10 +278,12 @@ class _Query:
         self.label, self.description = label, description
         self.rule = recorded_rule(searcher.infos.get("text", {}).get("encoder"))
         self.ocr = None
+        # One id for every figure's entry in the audit log, so a search history shows them as one search.
+        self.search_id = uuid.uuid4().hex[:12]
 
     def search_unit(self, unit, out: DocumentResult) -> None:
         """Read one publication unit's figures and search the collection with each of them."""
-        from patimg.ingest import drawing_refs, link_figures, read_figures
+        from patimg.ingest import drawing_refs, read_figures
         from patimg.ocr import get_ocr
 
         document = unit.read_document()
@@ -275,12 +304,18 @@ class _Query:
             problems=unreadable,
         )
         out.notes.extend(f"{unit.source}: {problem}" for problem in unreadable)
+        self.search_figures(patent_id, unit.source, document, figures, labels, out)
+
+    def search_figures(self, patent_id, source, document, figures, labels, out: DocumentResult) -> None:
+        """Search the collection with each of a query publication's figures (images in :attr:`folder`)."""
+        from patimg.ingest import link_figures
+
         if not figures:
             return
         out.query_patents.append(patent_id)
         if document is None or not document.sentences:
             out.notes.append(
-                f"{unit.source}: no description (no publication text came with the drawings), so no sign "
+                f"{source}: no description (no publication text came with the drawings), so no sign "
                 "read on them links to a sentence"
             )
         links = link_figures(document=document, figures=figures, labels=labels)
@@ -322,7 +357,7 @@ class _Query:
         text = text_vector(searcher.encoder("text"), texts) if texts and "text" in searcher.indexes else None
         if visual is None and text is None:
             return None
-        logged = {"document": self.label, "figure": figure.figure_id}
+        logged = {"document": self.label, "figure": figure.figure_id, "search": self.search_id}
         if self.description is not None:
             logged["description"] = self.description.sha256()
         result = searcher.search_vectors(
@@ -374,27 +409,3 @@ def _with_description(
     return dataclasses.replace(
         document, sentences=given.sentences, figure_descriptions=given.figure_descriptions
     )
-
-
-def aggregate_by_patent(query_figures: list[QueryFigure]) -> list[PatentMatch]:
-    """Rank the patents found by the query figures (the rule is in this module's docstring)."""
-    best: dict[str, dict[str, dict[str, Any]]] = {}  # patent -> figure -> best entry
-    found_by: dict[str, set[str]] = {}
-    for query in query_figures:
-        for hit in query.result.hits:
-            found_by.setdefault(hit.patent_id, set()).add(query.figure.figure_id)
-            entries = best.setdefault(hit.patent_id, {})
-            entry = entries.get(hit.figure_id)
-            if entry is None or hit.score > entry["score"]:
-                entries[hit.figure_id] = {
-                    "figure_id": hit.figure_id,
-                    "caption": hit.caption,
-                    "score": hit.score,
-                    "query_figure": query.figure.figure_id,
-                }
-    matches = []
-    for patent_id, entries in best.items():
-        figures = sorted(entries.values(), key=lambda e: (-e["score"], e["figure_id"]))
-        matches.append(PatentMatch(patent_id, figures[0]["score"], figures))
-    matches.sort(key=lambda m: (-m.score, -len(found_by[m.patent_id]), m.patent_id))
-    return matches

@@ -89,11 +89,24 @@ def read_utf8_text(path: str | Path, what: str) -> str:
     from patimg.errors import BadInputError
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise BadInputError(str(path), f"not text: byte {error.start} is not UTF-8 ({what})") from None
+        data = Path(path).read_bytes()
     except OSError as error:
         raise BadInputError(str(path), f"cannot read file ({error.strerror or error})") from None
+    return utf8_text(data, str(path), what)
+
+
+def utf8_text(data: bytes, source: str, what: str) -> str:
+    """UTF-8 text a user gave as bytes (an upload), its line ends made ``\\n``; as :func:`read_utf8_text`.
+
+    Raises:
+        BadInputError: Not UTF-8 text; the message names ``source``.
+    """
+    from patimg.errors import BadInputError
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInputError(source, f"not text: byte {error.start} is not UTF-8 ({what})") from None
     if "\x00" in text:
-        raise BadInputError(str(path), f"not text: it holds NUL bytes ({what})")
-    return text
+        raise BadInputError(source, f"not text: it holds NUL bytes ({what})")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

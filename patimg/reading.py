@@ -97,11 +97,25 @@ def _png_bytes(image) -> bytes:
     return buffer.getvalue()
 
 
-def _padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:
+def padded_box(size: tuple[int, int], box, *, margin: int = 12) -> tuple[int, int, int, int]:
     """The figure's box grown by a small white margin (strokes on the edge stay whole), clipped to the sheet."""
     width, height = size
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     return max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin)
+
+
+def labels_on_crop(labels: Sequence[Label], origin: tuple[int, int]) -> tuple[Label, ...]:
+    """Labels read on a sheet, their boxes moved onto a crop of it whose top-left corner is ``origin``."""
+    x0, y0 = origin
+    return tuple(
+        Label(
+            text=lab.text,
+            kind=lab.kind,
+            confidence=lab.confidence,
+            box=(lab.box[0] - x0, lab.box[1] - y0, lab.box[2] - x0, lab.box[3] - y0),
+        )
+        for lab in labels
+    )
 
 
 def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
@@ -124,7 +138,7 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
     crops = []
     for k, region in enumerate(result.regions, start=1):
         figure_id = f"{job.patent_id}-{job.sheet}-f{k}"
-        x0, y0, x1, y1 = _padded_box(result.image.size, region.box)
+        x0, y0, x1, y1 = padded_box(result.image.size, region.box)
         figure = Figure(
             figure_id=figure_id,
             patent_id=job.patent_id,
@@ -136,16 +150,7 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
             image=f"figures/{figure_id}.png",
             split=getattr(region, "split", "single"),
         )
-        # Labels are kept on the figure image: shift them by the crop's origin.
-        labels = tuple(
-            Label(
-                text=lab.text,
-                kind=lab.kind,
-                confidence=lab.confidence,
-                box=(lab.box[0] - x0, lab.box[1] - y0, lab.box[2] - x0, lab.box[3] - y0),
-            )
-            for lab in region.labels
-        )
+        labels = labels_on_crop(region.labels, (x0, y0))  # labels are kept on the figure image
         crops.append(
             FigureCrop(figure=figure, png=_png_bytes(result.image.crop((x0, y0, x1, y1))), labels=labels)
         )

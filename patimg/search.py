@@ -103,6 +103,7 @@ class SearchResult:
         channels_used: Channels that contributed (a channel without a query vector is left out, and said so).
         notes: Plain-language remarks for the user (e.g. why the text channel was not used).
         audit_id: The search's entry in the collection's audit log, when it was logged.
+        query_vectors: The query's vector per channel searched, for a refined search (:mod:`patimg.feedback`).
     """
 
     hits: list[Hit] = field(default_factory=list)
@@ -111,6 +112,7 @@ class SearchResult:
     channels_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     audit_id: int | None = None
+    query_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
 
 def _normalise_class(value: str) -> str:
@@ -354,6 +356,7 @@ class Searcher:
             ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels
         }
         result.channels_used = channels
+        result.query_vectors = {ch: query_vectors[ch] for ch in channels}
         fused = fuse(
             per_channel, rule=settings.fusion if len(channels) > 1 else "max", weights=settings.weights, k=k
         )

@@ -47,3 +47,10 @@ def demo_copy(demo_collection: Path, tmp_path: Path, monkeypatch) -> Path:
     shutil.copytree(demo_collection, copy, ignore=shutil.ignore_patterns("judgments.sqlite*"))
     monkeypatch.setenv("PATIMG_COLLECTION", str(copy))
     return copy
+
+
+@pytest.fixture
+def with_collection(demo_collection: Path, monkeypatch) -> Path:
+    """The demo collection opened (read only) by the app."""
+    monkeypatch.setenv("PATIMG_COLLECTION", str(demo_collection))
+    return demo_collection

@@ -1,8 +1,8 @@
 """The Streamlit pages driven headless with ``streamlit.testing`` against the demo collection.
 
-``AppTest`` cannot upload files: the Search page keeps an upload in ``st.session_state["query_upload"]``
-as ``(file name, bytes)``, so these tests put a pair there directly. The browser test
-(``test_browser.py``) does a real drag-and-drop upload.
+The Search page keeps an uploaded drawing in ``st.session_state["query_upload"]`` as ``(file name, bytes)``;
+these tests put a pair there directly, ``test_app_search.py`` uploads through the widget, and the browser test
+(``test_browser.py``) drops a file for real.
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ AppTest = streamlit_testing.AppTest
 
 TIMEOUT = 600  # seconds; the first search loads the encoders
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def with_collection(demo_collection: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("PATIMG_COLLECTION", str(demo_collection))
-    return demo_collection
 
 
 def _page(name: str) -> AppTest:
@@ -64,25 +58,21 @@ def test_search_by_a_collection_figure_finds_its_family(with_collection: Path) -
     at.button(key="search_button").click().run()
     assert not at.exception
     assert not at.error, _texts(at.error)
-    state = at.session_state["search"]
-    hits = state["result"].hits
+    shown = at.session_state["search"]
+    hits = shown.result.hits
     assert hits, "a figure query returned nothing"
     assert all(h.patent_id != fan_patents[0] for h in hits)  # own patent excluded by default
     assert hits[0].patent_id in fan_patents[1:]  # the other fan patent comes first
     assert any(s.value.endswith("results") for s in at.subheader)
-    assert at.get("download_button")  # the CSV export
+    assert at.download_button(key="export_csv")
 
-    # Opening a result shows query and result side by side, each sign a hover region with its sentences.
-    at.button(key=f"open-{hits[0].figure_id}").click().run()
+    # Zooming on a result shows it beside the query, each sign a hover region, its sentences highlighted.
+    at.button(key=f"zoom-{hits[0].figure_id}").click().run()
     assert not at.exception
     figures = [h.value for h in at.html if "patimg-figure" in h.value]
     assert len(figures) == 2, "query and result figures side by side"
     assert all('data-sign="' in f and 'title="' in f for f in figures)
-
-    # Open the best hit: side by side with the query, its signs with their sentences highlighted.
-    at.button(key=f"open-{hits[0].figure_id}").click().run()
-    assert not at.exception
-    assert at.selectbox(key="hit_sign").options
+    assert at.selectbox(key="zoom_sign").options
     assert any("orange-background" in m.value for m in at.markdown)
 
 
@@ -93,21 +83,6 @@ def test_a_bad_upload_shows_a_message_not_a_traceback(with_collection: Path) -> 
     assert not at.exception
     assert at.error and "drawing.png" in at.error[0].value
     assert "not an image" in at.error[0].value and "BytesIO" not in at.error[0].value
-
-
-def test_search_with_an_uploaded_real_drawing(with_collection: Path) -> None:
-    from tests.realdata import shared_data_path
-
-    sheet = sorted(shared_data_path("patents", "us-grants", "US12448527-20251021").glob("*-D00001.TIF"))[0]
-    at = _page("search")
-    at.session_state["query_upload"] = (sheet.name, sheet.read_bytes())
-    at.run()
-    at.button(key="search_button").click().run()
-    assert not at.exception
-    assert not at.error, _texts(at.error)
-    result = at.session_state["search"]["result"]
-    assert result.hits
-    assert any(m.value.startswith("**Reference signs read on the query:**") for m in at.markdown)
 
 
 def test_browse_shows_signs_and_linked_sentences(with_collection: Path) -> None:
@@ -197,7 +172,7 @@ def test_results_never_stay_under_another_query(with_collection: Path) -> None:
     at = _page("search").run()
     at.radio(key="query_source").set_value("A figure of the collection").run()
     at.button(key="search_button").click().run()
-    assert at.session_state["search"]["result"].hits
+    assert at.session_state["search"].result.hits
     assert any(s.value.endswith("results") for s in at.subheader)
 
     at.selectbox(key="fusion").set_value("max").run()  # another rule: the old list must go
