@@ -264,9 +264,11 @@ def test_keys_judge_with_grades_in_a_real_browser(demo_copy: Path, tmp_path: Pat
             page.get_by_role("heading", name="Judge results").click()  # focus the page, not a field
             page.keyboard.press("r")
             page.get_by_text(re.compile(r"^1 / \d+ judged by ann$")).first.wait_for()
+            wait_until_idle(page)
             page.keyboard.press("s")
             page.keyboard.press("n")
             page.get_by_text(re.compile(r"^2 / \d+ judged by ann$")).first.wait_for()
+            wait_until_idle(page)  # a key pressed while the page reruns is lost
             page.keyboard.press("3")
             page.get_by_text(re.compile(r"^3 / \d+ judged by ann$")).first.wait_for()
             assert not page.get_by_text("Traceback").count()

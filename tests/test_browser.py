@@ -112,6 +112,8 @@ def test_drop_a_real_drawing_search_zoom_browse(app_url: str, browser) -> None:
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("The result beside the query").wait_for()
     dialog.get_by_text("Reference sign", exact=True).first.wait_for()
+    # The sign rows draw after their heading: wait for one before counting.
+    dialog.get_by_text("•").or_(dialog.get_by_text("unlinked")).first.wait_for()
     assert dialog.get_by_text("•").count() > 0 or dialog.get_by_text("unlinked").count() > 0
     _shot(page, "search-zoom")
     page.keyboard.press("Escape")
