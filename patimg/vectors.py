@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from patimg.fileio import atomic_write, atomic_write_bytes, atomic_write_json
+from patimg.matrix_rows import NpyRowWriter, row_batches
 from patimg.vocabulary import INDEXED_CHANNELS
 
 if TYPE_CHECKING:
@@ -71,16 +72,12 @@ def stored_vectors(collection: Collection, channel: str) -> dict[str, np.ndarray
     return {fid: vectors[i] for i, fid in enumerate(ids)}
 
 
-#: Rows converted to float16 at a time, so writing 10M vectors never holds more than a batch twice.
-HALF_BATCH = 65_536
-
-
 def write_half_vectors(path: str | Path, parts: Sequence[Any]) -> int:
     """Write the rows of ``parts`` (float arrays of one width, in order) as one float16 ``.npy``, atomically.
 
     The parts may be memory maps (the old file when an index grows): they are copied a batch at a time, never
-    concatenated in memory, and the file is written under a temporary name, so a generation's hard-linked copy
-    is never changed in place.
+    concatenated in memory (:mod:`patimg.matrix_rows`), and the file is written under a temporary name, so a
+    generation's hard-linked copy is never changed in place.
 
     Returns:
         The number of rows written.
@@ -92,15 +89,10 @@ def write_half_vectors(path: str | Path, parts: Sequence[Any]) -> int:
     rows = sum(len(part) for part in parts)
 
     def write(tmp: str) -> None:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(rows, dim))
-        at = 0
-        for part in parts:
-            for start in range(0, len(part), HALF_BATCH):
-                batch = np.asarray(part[start : start + HALF_BATCH], dtype=np.float16)
-                out[at : at + len(batch)] = batch
-                at += len(batch)
-        out.flush()
-        del out
+        with NpyRowWriter(tmp, rows, dim, np.float16) as out:
+            for part in parts:
+                for _, batch in row_batches(part, dtype=np.float16):
+                    out.write(batch)
 
     atomic_write(path, write)
     return rows
