@@ -26,15 +26,17 @@ ROW_BATCH = 131_072
 
 
 def row_batches(
-    matrix: Any, *, batch: int = ROW_BATCH, dtype: Any = np.float32, start: int = 0
+    matrix: Any, *, batch: int | None = None, dtype: Any = np.float32
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """``(first row, rows)`` of ``matrix`` from row ``start`` on, ``batch`` rows at a time, each a C-contiguous
-    ``dtype`` array (a view when the matrix already is one, else a copy of the batch alone).
+    """``(first row, rows)`` of ``matrix``, ``batch`` rows (default :data:`ROW_BATCH`) at
+    a time, each a C-contiguous ``dtype`` array (a view when the matrix already is one, else a copy of the
+    batch alone).
 
     The pages of a memory-mapped ``matrix`` are released once the caller has used a batch (see the module
     docstring), so use each batch before asking for the next.
     """
-    for first in range(start, len(matrix), batch):
+    batch = batch or ROW_BATCH
+    for first in range(0, len(matrix), batch):
         rows = np.ascontiguousarray(matrix[first : first + batch], dtype=dtype)
         yield first, rows
         release_pages(matrix, first, first + len(rows))
