@@ -28,7 +28,10 @@ from patimg.indexes.choice import (
     ivf_training_sample,
     nprobe_ladder,
 )
-from patimg.matrix_rows import row_batches, take_rows
+from patimg.matrix_rows import release_pages, row_batches, take_rows
+
+#: Rows scored against the queries at a time by the exact search that tuning measures recall against.
+SCORE_BATCH = 16_384
 
 #: The float16 exact vectors of a compressed index, row-aligned with it.
 HALF_VECTORS_FILE = "vectors.f16.npy"
@@ -75,22 +78,28 @@ def exact_tops(
     matrix: np.ndarray, queries: np.ndarray, k: int, masks: Sequence[np.ndarray | None]
 ) -> list[np.ndarray]:
     """:func:`exact_top` under each of several masks (``None``: every row), in one pass over ``matrix``
-    (at 10M float32 vectors a pass reads 20 GB)."""
+    (at 10M float32 vectors a pass reads 20 GB).
+
+    Rows are scored :data:`SCORE_BATCH` at a time and only each block's own top ``k`` joins the running best,
+    so the temporary arrays stay a few tens of MB whatever the size of the matrix.
+    """
     nq = len(queries)
     best_scores = [np.full((nq, 0), -np.inf, np.float32) for _ in masks]
     best_rows = [np.zeros((nq, 0), np.int64) for _ in masks]
     for start, batch in row_batches(matrix):
-        all_scores = queries @ batch.T
-        for which, allowed in enumerate(masks):
-            scores = all_scores.copy() if allowed is not None else all_scores
-            if allowed is not None:
-                scores[:, ~allowed[start : start + len(batch)]] = -np.inf
-            rows = np.broadcast_to(np.arange(start, start + len(batch)), scores.shape)
-            scores = np.concatenate([best_scores[which], scores], axis=1)
-            rows = np.concatenate([best_rows[which], rows], axis=1)
-            keep = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
-            best_scores[which] = np.take_along_axis(scores, keep, axis=1)
-            best_rows[which] = np.take_along_axis(rows, keep, axis=1)
+        for offset in range(0, len(batch), SCORE_BATCH):
+            block = batch[offset : offset + SCORE_BATCH]
+            first = start + offset
+            block_scores = queries @ block.T
+            for which, allowed in enumerate(masks):
+                scores = block_scores
+                if allowed is not None:
+                    scores = np.where(allowed[first : first + len(block)], block_scores, np.float32(-np.inf))
+                rows = np.broadcast_to(np.arange(first, first + len(block)), scores.shape)
+                scores, rows = _top(scores, rows, k)
+                scores = np.concatenate([best_scores[which], scores], axis=1)
+                rows = np.concatenate([best_rows[which], rows], axis=1)
+                best_scores[which], best_rows[which] = _top(scores, rows, k)
     tops = []
     for scores, rows in zip(best_scores, best_rows, strict=True):
         order = np.argsort(-scores, axis=1, kind="stable")
@@ -98,6 +107,14 @@ def exact_tops(
         rows[np.take_along_axis(scores, order, axis=1) == -np.inf] = -1
         tops.append(rows)
     return tops
+
+
+def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (at most) ``k`` best columns of each row of ``scores``, with their ``rows``, in no order."""
+    if scores.shape[1] <= k:
+        return scores, np.ascontiguousarray(rows)
+    keep = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(scores, keep, axis=1), np.take_along_axis(rows, keep, axis=1)
 
 
 def recall_at(found: np.ndarray, truth: np.ndarray, own: np.ndarray, k: int) -> float:
@@ -159,9 +176,13 @@ def tune(
         for factor in RERANK_FACTORS:
             loaded.rerank_factor = factor
             recall = recall_at(search_rows(loaded, sample, k + 1)[1], truth, own, k)
+            # The re-ranked rows of the memory-mapped float16 file leave this process (not the page cache):
+            # the build's resident set stays its own, not up to a gigabyte of file pages read by the tuning.
+            release_pages(exact, 0, len(exact))
             if recall < target and (factor, nprobe) != (RERANK_FACTORS[-1], ivf.nlist):
                 continue
             found = search_rows(loaded, sample, k + 1, positions=positions)[1]
+            release_pages(exact, 0, len(exact))
             filtered = recall_at(found, filtered_truth, own, k)
             chosen = {"nprobe": nprobe, "rerank_factor": factor, "recall": recall, "filtered": filtered}
             if filtered >= target and recall >= target:
