@@ -13,14 +13,15 @@ with the index, to re-rank candidates exactly: half the bytes of float32, memory
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from patimg.fileio import atomic_write, atomic_write_bytes, atomic_write_json
-from patimg.matrix_rows import NpyRowWriter, row_batches
+from patimg.matrix_rows import NpyRowWriter, expect_random_reads, row_batches
 from patimg.vocabulary import INDEXED_CHANNELS
 
 if TYPE_CHECKING:
@@ -64,6 +65,66 @@ class VectorStore:
         atomic_write_json(self.info_path, info)
 
 
+class IdRows:
+    """The row of an id in a list of ids, through a sorted array of their hashes (12 bytes an id, where a dict
+    takes about 100): a lookup is a binary search, then a comparison of the candidates with the id."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = ids
+        hashes = np.fromiter(map(hash, ids), np.int64, count=len(ids))
+        self._order = np.argsort(hashes, kind="stable").astype(np.int32 if len(ids) < 2**31 else np.int64)
+        self._hashes = hashes[self._order]
+
+    def row(self, key: str) -> int | None:
+        """The row of ``key``, ``None`` when absent (the first row if it occurs twice)."""
+        code = hash(key)
+        first = int(np.searchsorted(self._hashes, code, side="left"))
+        stop = int(np.searchsorted(self._hashes, code, side="right"))
+        return next((int(r) for r in sorted(self._order[first:stop]) if self.ids[r] == key), None)
+
+
+class StoredVectors(Mapping[str, np.ndarray]):
+    """A channel's stored vectors by figure id, as :func:`stored_vectors` gives them but read on first use and
+    without a dict of every figure: the ids, their :class:`IdRows`, and the matrix memory-mapped (a vector is
+    read when asked for).
+
+    Args:
+        collection: The collection.
+        channel: The store's name.
+        index_rows: Returns the :class:`IdRows` of the channel's index; used instead of making new ones when the
+            store holds the same ids in the same order (a collection indexed since it last changed).
+    """
+
+    def __init__(
+        self, collection: Collection, channel: str, index_rows: Callable[[], IdRows] | None = None
+    ) -> None:
+        self.store = VectorStore.of(collection, channel)
+        self._index_rows = index_rows
+        self._lock = threading.Lock()
+        self._data: tuple[IdRows, np.ndarray | None] | None = None
+
+    def _rows(self) -> tuple[IdRows, np.ndarray | None]:
+        with self._lock:
+            if self._data is None:
+                ids, vectors, _ = self.store.load()
+                shared = self._index_rows() if self._index_rows is not None else None
+                self._data = (shared if shared is not None and shared.ids == ids else IdRows(ids), vectors)
+            return self._data
+
+    def __getitem__(self, figure_id: str) -> np.ndarray:
+        rows, vectors = self._rows()
+        row = rows.row(figure_id) if isinstance(figure_id, str) else None
+        if row is None or vectors is None:
+            raise KeyError(figure_id)
+        return vectors[row]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows()[0].ids)
+
+    def __len__(self) -> int:
+        return len(self._rows()[0].ids)
+
+
 def stored_vectors(collection: Collection, channel: str) -> dict[str, np.ndarray]:
     """A channel's stored vectors by figure id (used to query by a figure already in the collection)."""
     ids, vectors, _ = VectorStore.of(collection, channel).load()
@@ -99,5 +160,8 @@ def write_half_vectors(path: str | Path, parts: Sequence[Any]) -> int:
 
 
 def open_half_vectors(path: str | Path) -> np.ndarray:
-    """A float16 ``.npy`` written by :func:`write_half_vectors`, memory-mapped read-only (nothing is read yet)."""
-    return np.load(path, mmap_mode="r")
+    """A float16 ``.npy`` written by :func:`write_half_vectors`, memory-mapped read-only (nothing is read yet),
+    for reads of scattered rows (:func:`~patimg.matrix_rows.expect_random_reads`)."""
+    vectors = np.load(path, mmap_mode="r")
+    expect_random_reads(vectors)
+    return vectors

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from patimg.errors import PatImgError
-from patimg.vectors import open_half_vectors
+from patimg.vectors import IdRows, open_half_vectors
 
 INDEX_FILE = "index.faiss"
 IDS_FILE = "ids.json"
@@ -32,6 +32,7 @@ class LoadedIndex:
     #: Candidates searched per result, re-ranked with ``exact``.
     rerank_factor: int = 1
     _positions: dict[str, int] | None = None
+    _id_rows: IdRows | None = None
 
     @property
     def positions(self) -> dict[str, int]:
@@ -39,6 +40,13 @@ class LoadedIndex:
         if self._positions is None:
             self._positions = {fid: i for i, fid in enumerate(self.ids)}
         return self._positions
+
+    @property
+    def id_rows(self) -> IdRows:
+        """The row of a figure id, as :attr:`positions` but in arrays (12 bytes an id rather than ~100)."""
+        if self._id_rows is None:
+            self._id_rows = IdRows(self.ids)
+        return self._id_rows
 
     def __len__(self) -> int:
         return len(self.ids)
