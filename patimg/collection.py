@@ -548,21 +548,23 @@ class Collection:
         with self._connect() as db:
             return pd.read_sql_query(f"SELECT * FROM {name}", db)
 
-    def publication_filter_rows(self) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str]]]:
-        """What search filters look at, as plain tuples: ``(rowid, patent id, office, date)`` of each publication
-        in rowid order, and ``(publication rowid, class)`` of each of its IPC and CPC classes (unpacked by
-        SQLite: no JSON decoding a publication here)."""
+    def publication_filter_rows(self) -> list[tuple[int, str, str, str]]:
+        """``(rowid, patent id, office, date)`` of each publication, in rowid order (what date and office
+        filters look at, as plain tuples)."""
+        with self._connect() as db:
+            db.row_factory = None
+            return db.execute("SELECT rowid, patent_id, office, date FROM patents ORDER BY rowid").fetchall()
+
+    def publication_classes(self) -> list[tuple[int, str]]:
+        """``(publication rowid, class)`` of each IPC and CPC class of each publication (unpacked by SQLite: no
+        JSON decoding a publication here)."""
         each = "json_each(COALESCE(NULLIF(p.{0}, ''), '[]'))"
         with self._connect() as db:
             db.row_factory = None
-            publications = db.execute(
-                "SELECT rowid, patent_id, office, date FROM patents ORDER BY rowid"
-            ).fetchall()
-            classes = db.execute(
+            return db.execute(
                 f"SELECT p.rowid, j.value FROM patents p, {each.format('ipc')} j "
                 f"UNION ALL SELECT p.rowid, j.value FROM patents p, {each.format('cpc')} j"
             ).fetchall()
-        return publications, classes
 
     def figure_publications(self) -> list[tuple[str, int]]:
         """``(figure id, publication rowid)`` of every figure whose publication is stored (plain tuples: a

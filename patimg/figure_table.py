@@ -6,7 +6,8 @@ figure to leave the query out. A search needs far less:
 
 * for each channel's index, an int32 array: index row -> number of the figure's publication, -1 when the
   figure (or its publication) is no longer in the collection (an index built before figures were replaced);
-* for each publication what the filters look at: office, date and classes, as arrays.
+* for each publication what the filters look at: office, date and classes, as arrays (the classes on the
+  first class filter).
 
 A filter is then evaluated once a publication (a boolean array) and turned into the allowed index rows by one
 gather; the query figure is left out by its row. Captions and patents of the hits are read from SQLite for the
@@ -62,6 +63,7 @@ class FigureTable:
         self._index_ids = index_ids
         self._lock = threading.Lock()  # the app shares one searcher between sessions
         self._loaded = False
+        self._class_rows: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -73,14 +75,12 @@ class FigureTable:
         with self._lock:
             if self._loaded:
                 return
-            publications, classes = self.collection.publication_filter_rows()
+            publications = self.collection.publication_filter_rows()
             self._rowids = rowids = np.array([r[0] for r in publications], dtype=np.int64)  # ascending
             self.patent_ids = [r[1] for r in publications]
             self._patent_number = {pid: n for n, pid in enumerate(self.patent_ids)}
             self._office = np.array([(r[2] or "").upper() for r in publications], dtype=str)
             self._date = np.array([r[3] or "" for r in publications], dtype=str)
-            self._class_patent = np.searchsorted(rowids, np.array([c[0] for c in classes], dtype=np.int64))
-            self._class = np.array([normalise_class(c[1]) for c in classes], dtype=str)
             # Index row -> publication number, -1 when the figure or its publication is gone; the dict of every
             # figure is dropped once the arrays are made.
             of_figure = dict(self.collection.figure_publications())
@@ -91,6 +91,15 @@ class FigureTable:
                 number[rowid < 0] = -1
                 self._row_patents[channel] = number
             self._loaded = True
+
+    def _classes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each IPC and CPC class (normalised) with its publication's number, read on the first class filter."""
+        with self._lock:
+            if self._class_rows is None:
+                rows = self.collection.publication_classes()
+                numbers = np.searchsorted(self._rowids, np.array([r[0] for r in rows], dtype=np.int64))
+                self._class_rows = (numbers, np.array([normalise_class(r[1]) for r in rows], dtype=str))
+            return self._class_rows
 
     def patent_mask(self, filters: SearchFilters | None, *, query_patent: str | None) -> np.ndarray | None:
         """Which publications pass ``filters`` (a boolean array by publication number), ``None`` when the filters
@@ -120,8 +129,9 @@ class FigureTable:
         if date_to:
             keep &= (self._date != "") & (self._date <= date_to)
         if prefix:
+            class_patent, classes = self._classes()
             having = np.zeros(len(self.patent_ids), dtype=bool)
-            having[self._class_patent[np.char.startswith(self._class, prefix)]] = True
+            having[class_patent[np.char.startswith(classes, prefix)]] = True
             keep &= having
         if excluded and excluded in self._patent_number:
             keep[self._patent_number[excluded]] = False

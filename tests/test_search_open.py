@@ -92,7 +92,8 @@ def exact_hits(collection: Collection, channel: str, query: str, k: int, keep_pa
 
 def test_opening_reads_no_row_a_figure_and_only_a_filter_reads_them_once(collection, monkeypatch):
     calls: list[str] = []
-    for name in ("figure_publications", "figure_filter_rows", "publication_filter_rows", "figure_records"):
+    names = ("figure_publications", "figure_filter_rows", "publication_filter_rows", "publication_classes")
+    for name in (*names, "figure_records"):  # every read of a row a figure or a publication
         original = getattr(Collection, name)
         monkeypatch.setattr(
             Collection,
@@ -109,6 +110,9 @@ def test_opening_reads_no_row_a_figure_and_only_a_filter_reads_them_once(collect
     searcher.search(figure_id=query, channel="fused", k=5, filters=SearchFilters(office="US"))
     searcher.search(figure_id="EP100B1-D00001-f1", channel="visual", k=5)
     assert sorted(calls) == ["figure_publications", "publication_filter_rows", "vectors", "vectors"]
+    searcher.search(figure_id=query, channel="visual", k=5, filters=SearchFilters(class_prefix="B64"))
+    searcher.search(figure_id=query, channel="visual", k=5, filters=SearchFilters(class_prefix="A61"))
+    assert calls.count("publication_classes") == 1 and len(calls) == 5
 
 
 @pytest.mark.parametrize(
