@@ -15,6 +15,7 @@ through a writable memory map for the same reason: written pages then belong to 
 from __future__ import annotations
 
 import mmap
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,17 +38,21 @@ def row_batches(
     """
     batch = batch or ROW_BATCH
     for first in range(0, len(matrix), batch):
-        prefetch_pages(matrix, first, first + batch)
         rows = np.ascontiguousarray(matrix[first : first + batch], dtype=dtype)
         yield first, rows
         release_pages(matrix, first, first + len(rows))
 
 
+#: Rows of a sample read at a time: sparse rows of a large file map a page-cache folio each (up to megabytes on
+#: a kernel with large folios), so the pages are released every few thousand rows.
+SAMPLE_BATCH = 4096
+
+
 def take_rows(matrix: Any, rows: np.ndarray, *, dtype: Any = np.float32) -> np.ndarray:
-    """``matrix[rows]`` (sorted row numbers) as a new ``dtype`` array, the pages read released afterwards."""
+    """``matrix[rows]`` (sorted row numbers) as a new ``dtype`` array, the pages read released as it goes."""
     out = np.empty((len(rows), matrix.shape[1]), dtype)
-    for at in range(0, len(rows), ROW_BATCH):
-        chunk = rows[at : at + ROW_BATCH]
+    for at in range(0, len(rows), SAMPLE_BATCH):
+        chunk = rows[at : at + SAMPLE_BATCH]
         out[at : at + len(chunk)] = matrix[chunk]
         if len(chunk):
             release_pages(matrix, int(chunk[0]), int(chunk[-1]) + 1)
@@ -69,26 +74,8 @@ def _shared_mapping(array: Any) -> mmap.mmap | None:
 def release_pages(matrix: Any, first: int, stop: int) -> None:
     """Drop rows ``first:stop`` of a memory-mapped ``matrix`` from this process's resident set (a no-op for
     anything else, or where the system cannot). Later reads fault them back in from the page cache."""
-    _advise(matrix, first, stop, "MADV_DONTNEED")
-
-
-def prefetch_pages(matrix: Any, first: int, stop: int) -> None:
-    """Ask the kernel to start reading rows ``first:stop`` of a memory-mapped ``matrix`` (one large read rather
-    than a fault a page, whatever :func:`expect_random_reads` said of the mapping)."""
-    _advise(matrix, first, stop, "MADV_WILLNEED")
-
-
-def expect_random_reads(matrix: Any) -> None:
-    """Tell the kernel that a memory-mapped ``matrix`` is read a few rows here and there (re-ranking reads a
-    thousand scattered rows a query): a page fault then reads its page, not the several megabytes around it that
-    the device's read-ahead would (8 MB on this project's machine: most of a 1M-row file after a few queries)."""
-    _advise(matrix, 0, len(matrix), "MADV_RANDOM")
-
-
-def _advise(matrix: Any, first: int, stop: int, name: str) -> None:
-    """``madvise(name)`` on the pages of rows ``first:stop`` of a memory-mapped, C-contiguous ``matrix``."""
     mapping = _shared_mapping(matrix)
-    advice = getattr(mmap, name, None)
+    advice = getattr(mmap, "MADV_DONTNEED", None)
     if mapping is None or advice is None or stop <= first or not isinstance(matrix, np.ndarray):
         return
     if not matrix.flags.c_contiguous:
@@ -106,6 +93,35 @@ def _advise(matrix: Any, first: int, stop: int, name: str) -> None:
             mapping.madvise(advice, begin, min(end, len(mapping)) - begin)
         except OSError:
             pass
+
+
+class NpyRowReader:
+    """Rows of a 2-D ``.npy`` file read with plain reads, not a memory map: ``reader[rows]`` is an array of those
+    rows. For a pass that reads scattered rows of a large file once (the build's tuning re-ranks a few hundred
+    thousand): a mapping would keep each page-cache folio it touched in the resident set.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        mapped = np.load(path, mmap_mode="r")  # for the header only: shape, type, where the rows start
+        self.shape, self.dtype, self._offset = mapped.shape, mapped.dtype, mapped.offset
+        del mapped
+        self._row_bytes = self.shape[1] * self.dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        out = np.empty((len(rows), self.shape[1]), self.dtype)
+        buffer = memoryview(out).cast("B")
+        size = self._row_bytes
+        for at, row in enumerate(rows.tolist()):
+            os.preadv(self._fd, [buffer[at * size : (at + 1) * size]], self._offset + row * size)
+        return out
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 class NpyRowWriter:

@@ -13,7 +13,7 @@ import pytest
 from patimg import matrix_rows
 from patimg.errors import BadInputError
 from patimg.indexes import build_index, build_memory_index, choice, compressed, load_index, search_index
-from patimg.matrix_rows import NpyRowWriter, release_pages, row_batches, take_rows
+from patimg.matrix_rows import NpyRowReader, NpyRowWriter, release_pages, row_batches, take_rows
 from tests.test_index_scale import ENCODER, clustered, ids_for
 
 N = 3000
@@ -141,6 +141,10 @@ def test_row_helpers_read_write_and_release_a_memory_map(tmp_path):
     np.testing.assert_array_equal(
         take_rows(mapped, picked), data.astype(np.float16)[picked].astype(np.float32)
     )
+    reader = NpyRowReader(path)  # plain reads, no mapping
+    assert len(reader) == 2500 and reader.dtype == np.float16
+    np.testing.assert_array_equal(reader[picked], data.astype(np.float16)[picked])
+    reader.close()
     release_pages(mapped, 0, 2500)  # pages dropped from this process are read back from the file
     release_pages(np.asarray(mapped)[100:], 0, 50)  # a view of the map, not at its start
     np.testing.assert_array_equal(mapped, data.astype(np.float16))

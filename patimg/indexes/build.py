@@ -33,7 +33,7 @@ from patimg.indexes.choice import (
 )
 from patimg.indexes.compressed import HALF_VECTORS_FILE, build_ivfpq, tune
 from patimg.indexes.loaded import IDS_FILE, INDEX_FILE, INFOS_FILE, LoadedIndex, load_index
-from patimg.matrix_rows import NpyRowWriter, row_batches
+from patimg.matrix_rows import NpyRowReader, NpyRowWriter, row_batches
 from patimg.vectors import open_half_vectors, write_half_vectors
 from patimg.vocabulary import INDEX_KINDS
 
@@ -191,7 +191,13 @@ def _make_ivfpq(
         index.nprobe = options.nprobe or ivf_nprobe(nlist)
         factor = 0 if exact is None else options.rerank or DEFAULT_RERANK_FACTOR
         return index, {**params, "nprobe": index.nprobe, "rerank_factor": factor}, exact
-    tuning = tune(index, matrix, exact)
+    # The tuning re-ranks with plain reads of the file just written, not its memory map (see NpyRowReader).
+    reader = NpyRowReader(half_path) if half_path is not None else None
+    try:
+        tuning = tune(index, matrix, exact if reader is None else reader)
+    finally:
+        if reader is not None:
+            reader.close()
     params.update(nprobe=tuning.pop("nprobe"), rerank_factor=tuning.pop("rerank_factor"), tuning=tuning)
     return index, params, exact
 

@@ -28,7 +28,7 @@ from patimg.indexes.choice import (
     ivf_training_sample,
     nprobe_ladder,
 )
-from patimg.matrix_rows import release_pages, row_batches, take_rows
+from patimg.matrix_rows import row_batches, take_rows
 
 #: Rows scored against the queries at a time by the exact search that tuning measures recall against.
 SCORE_BATCH = 16_384
@@ -149,7 +149,7 @@ def tune(
     Args:
         index: The trained, filled IVF index (its ``nprobe`` is left at the choice).
         matrix: The vectors as the build was given them (the ground truth; read a batch at a time).
-        exact: The float16 copy the searches re-rank with.
+        exact: The float16 copy the searches re-rank with (an array, or a reader of its file's rows).
 
     Returns:
         ``{"nprobe", "rerank_factor", "recall_at_50", "filtered_recall_at_50", "target", "met", ...}`` (the
@@ -176,13 +176,9 @@ def tune(
         for factor in RERANK_FACTORS:
             loaded.rerank_factor = factor
             recall = recall_at(search_rows(loaded, sample, k + 1)[1], truth, own, k)
-            # The re-ranked rows of the memory-mapped float16 file leave this process (not the page cache):
-            # the build's resident set stays its own, not up to a gigabyte of file pages read by the tuning.
-            release_pages(exact, 0, len(exact))
             if recall < target and (factor, nprobe) != (RERANK_FACTORS[-1], ivf.nlist):
                 continue
             found = search_rows(loaded, sample, k + 1, positions=positions)[1]
-            release_pages(exact, 0, len(exact))
             filtered = recall_at(found, filtered_truth, own, k)
             chosen = {"nprobe": nprobe, "rerank_factor": factor, "recall": recall, "filtered": filtered}
             if filtered >= target and recall >= target:
