@@ -14,12 +14,18 @@ build's alone; it is printed with the build time, and the time ``load_index`` ta
 ``--flat-max-bytes`` it cannot, and the exact row is then a scan of the memory-mapped file, a batch at a time,
 timed on ``--flat-queries`` queries (each scan also answers the filtered query, so its time is an upper bound).
 
+Builds use ``OMP_NUM_THREADS`` (or ``--threads``) FAISS threads, single queries one (``--search-threads``). The
+auto index's ``cold p50`` is that of its first ``--cold-queries`` queries after its float16 file was dropped from
+the page cache (a server just started); the file is then read back once, and the timed queries measure a warm
+server.
+
 ``--data clustered`` (default) draws vectors around 1,000 centres, shaped like real embeddings (neighbours share
 a cluster); ``random`` unit vectors have no structure, the worst case for IVF and HNSW. Vectors are generated a
 batch at a time. ``bytes_per_vector`` is the RAM of the index (codes, ids, centroids); the compressed kind's
 float16 exact vectors (2 * d bytes a vector) stay on disk, memory-mapped.
 
     OMP_NUM_THREADS=1 python benchmarks/search.py --sizes 1000000 --data clustered --json
+    OMP_NUM_THREADS=2 python benchmarks/search.py --sizes 2000000 3000000 --data-dir /tmp/patimg-scale-data
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ import numpy as np
 
 from patimg.indexes import INDEX_FILE, LoadedIndex, build_index, build_memory_index, load_index, search_index
 from patimg.indexes.compressed import exact_tops
-from patimg.matrix_rows import NpyRowWriter
+from patimg.matrix_rows import NpyRowWriter, row_batches
 
 FIELDS = (
     "size",
@@ -56,6 +62,7 @@ FIELDS = (
     "build_s",
     "build_peak_rss_mb",
     "open_s",
+    "cold_p50_ms",
 )
 
 
@@ -109,7 +116,9 @@ def build_in_process(data_path: str, out_dir: str, dim: int, threads: int | None
 def build_measured(data_path: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     """:func:`build_in_process` in a spawned process (not forked: a fork starts with this one's pages)."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(build_in_process, str(data_path), str(out_dir), args.dim, args.threads).result()
+        return pool.submit(
+            build_in_process, str(data_path), str(out_dir), args.dim, args.build_threads
+        ).result()
 
 
 def index_bytes(loaded: LoadedIndex) -> int:
@@ -143,6 +152,34 @@ def measure(
         "p50_ms": round(1000 * float(np.percentile(latencies, 50)), 3),
         "p99_ms": round(1000 * float(np.percentile(latencies, 99)), 3),
     }
+
+
+def drop_from_page_cache(path: Path) -> None:
+    """Evict a file's pages from the kernel's page cache (written back first), as after a reboot."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def cold_and_warm(loaded: LoadedIndex, queries: np.ndarray, k: int, cold_queries: int) -> tuple[float, float]:
+    """``(cold p50 ms, warm-up s)``: the p50 of the first ``cold_queries`` single queries after the float16 file
+    left the page cache (each re-ranked row then faults in from disk, with the kernel's read-around), then the
+    seconds one sequential read of the file takes to put it back, so that the timed queries measure a warm server.
+    """
+    path = loaded.path / loaded.info["params"]["exact_vectors"]
+    drop_from_page_cache(path)
+    latencies = []
+    for q in range(min(cold_queries, len(queries))):
+        started = time.perf_counter()
+        search_index(loaded, queries[q : q + 1], k)
+        latencies.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    for _ in row_batches(loaded.exact, dtype=np.float16):
+        pass
+    return round(1000 * float(np.percentile(latencies, 50)), 3), time.perf_counter() - started
 
 
 def scanned_flat_row(
@@ -194,6 +231,7 @@ def run(n: int, args: argparse.Namespace, emit, data_dir: Path) -> None:
             "build_s": round(build_s, 1),
             "build_peak_rss_mb": extra.get("build_peak_rss_mb"),
             "open_s": extra.get("open_s"),
+            "cold_p50_ms": extra.get("cold_p50_ms"),
         }
 
     with tempfile.TemporaryDirectory(prefix="patimg-bench-", dir=args.index_dir) as folder:
@@ -234,6 +272,7 @@ def run(n: int, args: argparse.Namespace, emit, data_dir: Path) -> None:
                     "build_s": 0.0,
                     "build_peak_rss_mb": None,
                     "open_s": None,
+                    "cold_p50_ms": None,
                 }
             )
         gc.collect()
@@ -241,7 +280,11 @@ def run(n: int, args: argparse.Namespace, emit, data_dir: Path) -> None:
             p = info["params"]
             tuned = f"nprobe={p['nprobe']} re-rank {p['rerank_factor']}x k"
             label = f"IVF{p['nlist']},PQ{p['m']} {tuned} (tuned: {p['tuning']['seconds']:.0f} s)"
-            emit(row(auto, label, auto_build_s, True, **measured_auto))
+            cold_p50, warm_s = cold_and_warm(auto, queries, args.k, args.cold_queries)
+            log(
+                f"cold p50 {cold_p50:.1f} ms ({args.cold_queries} queries); the float16 file read back in {warm_s:.0f} s"
+            )
+            emit(row(auto, label, auto_build_s, True, **measured_auto, cold_p50_ms=cold_p50))
             # The same codes (and file) without the exact vectors: what re-ranking adds.
             codes = LoadedIndex(index=auto.index, ids=auto.ids, info=auto.info, path=auto.path)
             emit(
@@ -267,7 +310,8 @@ def table_row(r: dict) -> str:
         f"| {r['recall_at_50']:>6.3f} | {r['filtered_recall_at_50']:>8.3f} | {r['p50_ms']:>8.2f} "
         f"| {r['p99_ms']:>8.2f} | {r['bytes_per_vector']:>7.0f} | {r['build_s']:>7.1f} "
         f"| {'' if r['build_peak_rss_mb'] is None else format(r['build_peak_rss_mb'], ','):>8} "
-        f"| {'' if r['open_s'] is None else r['open_s']:>6} |"
+        f"| {'' if r['open_s'] is None else r['open_s']:>6} "
+        f"| {'' if r['cold_p50_ms'] is None else format(r['cold_p50_ms'], '.1f'):>11} |"
     )
 
 
@@ -281,7 +325,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--filter-fraction", type=float, default=0.1, help="share of rows a filter lets through"
     )
-    parser.add_argument("--threads", type=int, default=None, help="FAISS threads (default: OMP_NUM_THREADS)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="FAISS threads of the builds (default: OMP_NUM_THREADS)"
+    )
+    parser.add_argument(
+        "--search-threads",
+        type=int,
+        default=1,
+        help="FAISS threads of the timed single queries (one: idle OpenMP threads spinning beside a query cost more "
+        "than they give on a shared 2-core machine)",
+    )
+    parser.add_argument(
+        "--cold-queries", type=int, default=20, help="queries timed with the float16 file cold"
+    )
     parser.add_argument(
         "--hnsw-max", type=int, default=300_000, help="skip HNSW above this size (slow build)"
     )
@@ -295,25 +351,26 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     import faiss
 
-    if args.threads:
-        faiss.omp_set_num_threads(args.threads)
+    build_threads = args.threads or faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(args.search_threads)
     command = (
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '')} python benchmarks/search.py "
         + " ".join(sys.argv[1:] if argv is None else argv)
     )
     machine = (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, faiss {faiss.__version__}, "
-        f"{faiss.omp_get_max_threads()} FAISS threads; d={args.dim}, {args.queries} single queries, "
+        f"{build_threads} FAISS threads building, {args.search_threads} searching; d={args.dim}, {args.queries} single queries, "
         f"recall@{args.k} vs exact, filter lets {args.filter_fraction:.0%} through, data={args.data}"
     )
+    args.build_threads = build_threads
     rows: list[dict] = []
     if not args.json:
         print(f"command: {command}\nmachine: {machine}")
         print(
             "|       size | index                                                | kind  | auto | recall "
-            "| filtered |   p50 ms |   p99 ms |  B/vec | build s | build RSS MB | open s |"
+            "| filtered |   p50 ms |   p99 ms |  B/vec | build s | build RSS MB | open s | cold p50 ms |"
         )
-        print("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def emit(row: dict) -> None:
         rows.append(row)
