@@ -548,6 +548,47 @@ class Collection:
         with self._connect() as db:
             return pd.read_sql_query(f"SELECT * FROM {name}", db)
 
+    def publication_filter_rows(self) -> list[tuple[int, str, str, str]]:
+        """``(rowid, patent id, office, date)`` of each publication, in rowid order (what date and office
+        filters look at, as plain tuples)."""
+        with self._connect() as db:
+            db.row_factory = None
+            return db.execute("SELECT rowid, patent_id, office, date FROM patents ORDER BY rowid").fetchall()
+
+    def publication_classes(self) -> list[tuple[int, str]]:
+        """``(publication rowid, class)`` of each IPC and CPC class of each publication (unpacked by SQLite: no
+        JSON decoding a publication here)."""
+        each = "json_each(COALESCE(NULLIF(p.{0}, ''), '[]'))"
+        with self._connect() as db:
+            db.row_factory = None
+            return db.execute(
+                f"SELECT p.rowid, j.value FROM patents p, {each.format('ipc')} j "
+                f"UNION ALL SELECT p.rowid, j.value FROM patents p, {each.format('cpc')} j"
+            ).fetchall()
+
+    def figure_publications(self) -> list[tuple[str, int]]:
+        """``(figure id, publication rowid)`` of every figure whose publication is stored (plain tuples: a
+        million of them stay small)."""
+        with self._connect() as db:
+            db.row_factory = None
+            return db.execute(
+                "SELECT f.figure_id, p.rowid FROM figures f JOIN patents p ON p.patent_id = f.patent_id"
+            ).fetchall()
+
+    def figure_captions(self, figure_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """``(patent id, caption)`` of each of ``figure_ids`` that exists with its publication, by figure id (a
+        search's hits)."""
+        out: dict[str, tuple[str, str]] = {}
+        unique = list(dict.fromkeys(figure_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            sql = (
+                "SELECT f.figure_id, f.patent_id, f.caption FROM figures f JOIN patents p ON p.patent_id = "
+                f"f.patent_id WHERE f.figure_id IN ({','.join('?' * len(chunk))})"
+            )
+            out.update({r["figure_id"]: (r["patent_id"], r["caption"]) for r in self._rows(sql, chunk)})
+        return out
+
     def figure_filter_rows(self) -> list[dict[str, Any]]:
         """Per figure, what search filters look at: patent, office, date, classes."""
         rows = self._rows(

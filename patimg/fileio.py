@@ -35,7 +35,7 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _new_temporary_file(path)
+    tmp = new_temporary_file(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -44,8 +44,9 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
         raise
 
 
-def _new_temporary_file(path: Path) -> str:
-    """Create an empty, uniquely named file beside ``path`` and return its name.
+def new_temporary_file(path: Path) -> str:
+    """Create an empty, uniquely named file beside ``path`` and return its name (for a file written in steps and
+    renamed into place; :func:`atomic_write` uses it).
 
     Unlike ``tempfile.mkstemp`` (always 0600) it is created with mode 0666, which the kernel reduces by the
     process umask: the final file gets the permissions any new file of this process would get.

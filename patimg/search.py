@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,9 @@ import numpy as np
 
 from patimg.collection import Collection
 from patimg.errors import BadInputError, PatImgError
+from patimg.figure_table import FigureTable
 from patimg.types import Hit, Label, SignLink
-from patimg.vectors import stored_vectors
+from patimg.vectors import StoredVectors
 from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, MAX_K, Channel, FusionRule, Method
 
 
@@ -115,21 +115,13 @@ class SearchResult:
     query_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
 
-def _normalise_class(value: str) -> str:
-    return "".join(value.split()).upper()
-
-
-def _valid_iso(value: str | None, what: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError as error:
-        raise BadInputError(what, f"{value!r} is not a date (use YYYY-MM-DD)") from error
-
-
 class Searcher:
     """Loaded encoders and indexes of one collection.
+
+    Opening reads the indexes' infos and ids and memory-maps the indexes; the rest is read on first use:
+    encoders; a query figure's stored vectors (:class:`~.vectors.StoredVectors`); the figures' publications and
+    what filters look at, as arrays, on the first filtered search (:class:`~.figure_table.FigureTable`). A
+    collection of a million figures opens in about a second, and no dict or set of every figure is made.
 
     Args:
         collection: Collection folder.
@@ -154,15 +146,16 @@ class Searcher:
             )
         self.indexes = {ch: load_index(index_dir / ch) for ch in channels}
         self.infos = {ch: index.info for ch, index in self.indexes.items()}
-        self.vectors = {ch: stored_vectors(self.collection, ch) for ch in channels}
+        self.vectors = {
+            ch: StoredVectors(self.collection, ch, lambda index=index: index.id_rows)
+            for ch, index in self.indexes.items()
+        }
+        self.figures = FigureTable(self.collection, {ch: index.ids for ch, index in self.indexes.items()})
         self._encoders: dict[str, Any] = {}
         # An uploaded image is often searched several times (each method, each fusion rule): its visual vector
         # and the numerals read on it are kept for the last few images, keyed by their pixels.
         self._image_cache: dict[str, tuple[np.ndarray | None, list[Label]]] = {}
         self._image_cache_lock = threading.Lock()  # the app shares one searcher between sessions
-        self._rows = {r["figure_id"]: r for r in self.collection.figure_filter_rows()}
-        # An index built before figures were replaced may still hold them: never return a figure that is gone.
-        self._stale = any(set(index.ids) - self._rows.keys() for index in self.indexes.values())
 
     # -- encoders, loaded on first use and checked against what built the collection -------------
 
@@ -185,32 +178,15 @@ class Searcher:
 
     def allowed_figures(self, filters: SearchFilters | None, *, query_patent: str | None) -> set[str] | None:
         """Figure ids that pass ``filters`` (``None``: no restriction)."""
-        if filters is None:
-            return None
-        date_from = _valid_iso(filters.date_from, "date_from")
-        date_to = _valid_iso(filters.date_to, "date_to")
-        prefix = _normalise_class(filters.class_prefix) if filters.class_prefix else ""
-        excluded = (
-            filters.exclude_patent
-            if isinstance(filters.exclude_patent, str)
-            else (query_patent if filters.exclude_patent else None)
-        )
-        if not any([filters.office, date_from, date_to, prefix, excluded]):
-            return None
-        allowed = set()
-        for figure_id, row in self._rows.items():
-            if filters.office and (row["office"] or "").upper() != filters.office.upper():
-                continue
-            if date_from and (not row["date"] or row["date"] < date_from):
-                continue
-            if date_to and (not row["date"] or row["date"] > date_to):
-                continue
-            if prefix and not any(_normalise_class(c).startswith(prefix) for c in row["classes"]):
-                continue
-            if excluded and row["patent_id"] == excluded:
-                continue
-            allowed.add(figure_id)
-        return allowed
+        patent_mask = self.figures.patent_mask(filters, query_patent=query_patent)
+        return None if patent_mask is None else self.figures.figures_passing(patent_mask)
+
+    def _allowed_rows(self, channel: str, patent_mask, exclude_figures: set[str]) -> np.ndarray | None:
+        """Rows of the channel's index a search may return: figures still in the collection (an index built
+        before figures were replaced may hold them) whose publication passes, less the excluded figures."""
+        rows = [self.indexes[channel].id_rows.row(f) for f in exclude_figures]
+        excluded = [r for r in rows if r is not None]
+        return self.figures.allowed_rows(channel, patent_mask, excluded)
 
     # -- the search ------------------------------------------------------------------------------
 
@@ -347,26 +323,35 @@ class Searcher:
             if ch not in query_vectors:
                 result.notes.append(f"the {ch} channel was not used: the query gives it nothing to compare")
         channels = [ch for ch in wanted if ch in query_vectors and ch in self.indexes]
-        allowed = self.allowed_figures(filters, query_patent=query_patent)
-        if allowed is None and self._stale:
-            allowed = set(self._rows)
-        if exclude_figures:
-            allowed = (set(self._rows) if allowed is None else allowed) - exclude_figures
-        per_channel = {
-            ch: self._search_channel(ch, query_vectors[ch], k=k, allowed=allowed) for ch in channels
-        }
+        patent_mask = self.figures.patent_mask(filters, query_patent=query_patent)
+
+        def search_channels() -> dict[str, list[tuple[str, float]]]:
+            rows = {ch: self._allowed_rows(ch, patent_mask, exclude_figures) for ch in channels}
+            return {ch: self._search_channel(ch, query_vectors[ch], k=k, rows=rows[ch]) for ch in channels}
+
+        per_channel = search_channels()
+        found = [fid for hits in per_channel.values() for fid, _ in hits]
+        captions = self.collection.figure_captions(found)
+        if not self.figures.loaded and len(captions) < len(set(found)):
+            # The index holds figures the collection no longer has (built before they were replaced or
+            # removed): read which rows are still there, and search those.
+            self.figures.load()
+            per_channel = search_channels()
+            captions = self.collection.figure_captions(
+                [fid for hits in per_channel.values() for fid, _ in hits]
+            )
         result.channels_used = channels
         result.query_vectors = {ch: query_vectors[ch] for ch in channels}
         fused = fuse(
             per_channel, rule=settings.fusion if len(channels) > 1 else "max", weights=settings.weights, k=k
         )
         for rank, item in enumerate(fused, start=1):
-            row = self._rows.get(item.id, {})
+            patent_id, caption = captions.get(item.id, ("", ""))
             result.hits.append(
                 Hit(
                     figure_id=item.id,
-                    patent_id=row.get("patent_id", ""),
-                    caption=row.get("caption", ""),
+                    patent_id=patent_id,
+                    caption=caption,
                     score=float(item.score),
                     scores={ch: item.scores.get(ch) for ch in INDEXED_CHANNELS},
                     ranks={ch: item.ranks.get(ch) for ch in INDEXED_CHANNELS},
@@ -402,11 +387,11 @@ class Searcher:
         except KeyError as error:
             raise BadInputError(figure_id, f"no such figure in collection {self.collection.path}") from error
 
-    def _search_channel(self, channel: str, vector: np.ndarray, *, k: int, allowed: set[str] | None):
+    def _search_channel(self, channel: str, vector: np.ndarray, *, k: int, rows: np.ndarray | None):
         from patimg.indexes import search_index
 
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = search_index(self.indexes[channel], query, k=k, allowed=allowed)
+        scores, ids = search_index(self.indexes[channel], query, k=k, allowed_rows=rows)
         return [
             (fid, float(s)) for fid, s in zip(ids[0], scores[0], strict=True) if fid is not None and fid != ""
         ]

@@ -35,21 +35,13 @@ flat index, so nothing is re-encoded).
 ``load_index`` memory-maps the index (IVF lists, flat codes) and the exact vectors, so a large collection opens
 without reading them.
 
-Modules: :mod:`.build` (build, save, load, grow), :mod:`.choice` (which kind and which parameters, by size and
-memory), :mod:`.compressed` (training, tuning), :mod:`.search` (top-k with figure-id filters, re-ranking).
+Modules: :mod:`.build` (build, save, grow), :mod:`.loaded` (load), :mod:`.choice` (which kind and which
+parameters, by size and memory), :mod:`.compressed` (training, tuning), :mod:`.search` (top-k with figure-id
+filters, re-ranking).
 """
 
-from patimg.indexes.build import (
-    IDS_FILE,
-    INDEX_FILE,
-    INFOS_FILE,
-    IndexInfo,
-    add_to_index,
-    build_index,
-    build_memory_index,
-    load_index,
-)
-from patimg.indexes.loaded import LoadedIndex
+from patimg.indexes.build import IndexInfo, add_to_index, build_index, build_memory_index
+from patimg.indexes.loaded import IDS_FILE, INDEX_FILE, INFOS_FILE, LoadedIndex, load_index
 from patimg.indexes.search import search_index
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -11,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from patimg.errors import BadInputError, PatImgError
-from patimg.fileio import atomic_write
+from patimg.errors import BadInputError
+from patimg.fileio import atomic_write, new_temporary_file
 from patimg.indexes.choice import (
     DEFAULT_MEMORY_BUDGET,
     DEFAULT_RERANK_FACTOR,
@@ -31,13 +32,10 @@ from patimg.indexes.choice import (
     retrain_due,
 )
 from patimg.indexes.compressed import HALF_VECTORS_FILE, build_ivfpq, tune
-from patimg.indexes.loaded import LoadedIndex
+from patimg.indexes.loaded import IDS_FILE, INDEX_FILE, INFOS_FILE, LoadedIndex, load_index
+from patimg.matrix_rows import NpyRowReader, NpyRowWriter, row_batches
 from patimg.vectors import open_half_vectors, write_half_vectors
 from patimg.vocabulary import INDEX_KINDS
-
-INDEX_FILE = "index.faiss"
-IDS_FILE = "ids.json"
-INFOS_FILE = "index_infos.json"
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,17 @@ def _versions() -> dict[str, str]:
 
 
 def _check_vectors(vectors: Any, ids: Sequence[str], *, dim: int | None = None) -> np.ndarray:
-    matrix = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    """``vectors`` as a matrix the build reads a batch at a time, after checking every row.
+
+    A float32 or float16 array (a memory map of a vector store's ``.npy`` included) is used as it is, never
+    copied whole: its rows are checked and later read a batch at a time (:mod:`patimg.matrix_rows`). Anything
+    else (lists, float64) is converted to float32 first.
+    """
+    matrix = (
+        vectors if isinstance(vectors, np.ndarray) and vectors.dtype in (np.float32, np.float16) else None
+    )
+    if matrix is None:
+        matrix = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
     if matrix.ndim != 2:
         raise BadInputError("vectors", f"expected a (n, dim) matrix, got shape {matrix.shape}")
     if len(matrix) != len(ids):
@@ -77,13 +85,20 @@ def _check_vectors(vectors: Any, ids: Sequence[str], *, dim: int | None = None) 
         raise BadInputError("vectors", f"dimension {matrix.shape[1]} does not match the index's {dim}")
     if len(set(ids)) != len(ids):
         raise BadInputError("ids", "duplicate ids")
-    if not np.isfinite(matrix).all():
-        raise BadInputError("vectors", "NaN or infinite values")
-    norms = np.linalg.norm(matrix, axis=1)
-    # All-zero rows are allowed: an encoder's "nothing to describe" (a blank drawing) scores 0 with everything.
-    if len(norms) and (np.abs(norms - 1.0)[norms > 1e-6] > 1e-3).any():
-        raise BadInputError("vectors", "rows must be L2-normalised (inner product is used as cosine)")
+    for _, rows in row_batches(matrix):
+        if not np.isfinite(rows).all():
+            raise BadInputError("vectors", "NaN or infinite values")
+        norms = np.linalg.norm(rows, axis=1)
+        # All-zero rows are allowed: an encoder's "nothing to describe" (a blank drawing) scores 0 with all.
+        if len(norms) and (np.abs(norms - 1.0)[norms > 1e-6] > 1e-3).any():
+            raise BadInputError("vectors", "rows must be L2-normalised (inner product is used as cosine)")
     return matrix
+
+
+def _add_rows(index: Any, matrix: np.ndarray) -> None:
+    """Add every row of ``matrix`` to ``index``, a float32 batch at a time."""
+    for _, rows in row_batches(matrix):
+        index.add(rows)
 
 
 @dataclass(frozen=True)
@@ -100,9 +115,13 @@ class BuildOptions:
 
 
 def _make_index(
-    matrix: np.ndarray, kind: str, options: BuildOptions
+    matrix: np.ndarray, kind: str, options: BuildOptions, *, half_path: Path | None = None
 ) -> tuple[Any, str, dict[str, Any], np.ndarray | None]:
-    """A filled FAISS index, the type actually built, its parameters and its exact float16 vectors (or None)."""
+    """A filled FAISS index, the type actually built, its parameters and its exact float16 vectors (or None).
+
+    ``half_path``: where the compressed kind writes its float16 exact vectors (they are then returned
+    memory-mapped from there); ``None`` keeps them in memory.
+    """
     import faiss
 
     n, dim = matrix.shape
@@ -112,7 +131,7 @@ def _make_index(
     if kind == "ivfpq":
         nlist = options.nlist or ivf_nlist(n)
         if n >= max(256, 39 * nlist):
-            index, params, exact = _make_ivfpq(matrix, nlist, options)
+            index, params, exact = _make_ivfpq(matrix, nlist, options, half_path)
             return index, "ivfpq", {**params, **({"choice": reason} if reason else {})}, exact
         kind = "flat"  # too few vectors to train 256 PQ centroids; exact search is fast at this size anyway
         reason = f"{n} vectors are too few to train IVF{nlist},PQ: exact search"
@@ -120,27 +139,30 @@ def _make_index(
         index = faiss.IndexHNSWFlat(dim, options.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = options.ef_search
-        index.add(matrix)
+        _add_rows(index, matrix)
         params = {"M": options.hnsw_m, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": options.ef_search}
         return index, "hnsw", params, None
     if kind != "flat":
         raise BadInputError("kind", f"{kind!r} is not one of {', '.join(INDEX_KINDS)}")
     index = faiss.IndexFlatIP(dim)
-    index.add(matrix)
+    _add_rows(index, matrix)
     return index, "flat", ({"choice": reason} if reason else {}), None
 
 
-def _make_ivfpq(matrix: np.ndarray, nlist: int, options: BuildOptions) -> tuple[Any, dict[str, Any], Any]:
+def _make_ivfpq(
+    matrix: np.ndarray, nlist: int, options: BuildOptions, half_path: Path | None
+) -> tuple[Any, dict[str, Any], Any]:
     """The compressed kind: IVF-PQ sized to the memory budget, its float16 exact vectors, tuned parameters.
 
-    ``rerank=0`` builds codes alone (no exact vectors: the approximate scores are returned, as before
-    re-ranking existed; benchmarks compare). Given ``nprobe`` or ``rerank``, they are used as they are (the
-    other at its default); with neither, both are tuned to the recall target (:func:`~.compressed.tune`).
+    The rows are read once to fill the index and, in the same pass, written as float16 to ``half_path`` (or
+    kept in memory without one). ``rerank=0`` builds codes alone (no exact vectors: the approximate scores are
+    returned, as before re-ranking existed; benchmarks compare). Given ``nprobe`` or ``rerank``, they are used
+    as they are (the other at its default); with neither, both are tuned to the recall target
+    (:func:`~.compressed.tune`).
     """
     n, dim = matrix.shape
     pq_bytes = pq_bytes_for_budget(n, dim, nlist, options.memory_budget, options.pq_bytes)
     m = pq_subquantisers(dim, pq_bytes)
-    index = build_ivfpq(matrix, nlist=nlist, m=m)
     params: dict[str, Any] = {
         "nlist": nlist,
         "m": m,
@@ -150,33 +172,58 @@ def _make_ivfpq(matrix: np.ndarray, nlist: int, options: BuildOptions) -> tuple[
         "ram_bytes": ivfpq_ram_bytes(n, dim, nlist, m),
         "memory_budget": options.memory_budget,
     }
-    exact = None
-    if options.rerank != 0:
+    if options.rerank == 0:
+        index, exact = build_ivfpq(matrix, nlist=nlist, m=m), None
+    elif half_path is None:
         exact = np.empty((n, dim), np.float16)
-        for start in range(0, n, 65_536):
-            exact[start : start + 65_536] = matrix[start : start + 65_536]
+
+        def keep(first: int, rows: np.ndarray) -> None:
+            exact[first : first + len(rows)] = rows
+
+        index = build_ivfpq(matrix, nlist=nlist, m=m, each_batch=keep)
+    else:
+        with NpyRowWriter(half_path, n, dim, np.float16) as writer:
+            index = build_ivfpq(matrix, nlist=nlist, m=m, each_batch=lambda _, rows: writer.write(rows))
+        exact = open_half_vectors(half_path)
+    if exact is not None:
         params["exact_vectors"] = HALF_VECTORS_FILE
     if exact is None or options.nprobe is not None or options.rerank is not None:
         index.nprobe = options.nprobe or ivf_nprobe(nlist)
         factor = 0 if exact is None else options.rerank or DEFAULT_RERANK_FACTOR
         return index, {**params, "nprobe": index.nprobe, "rerank_factor": factor}, exact
-    tuning = tune(index, matrix, exact)
+    # The tuning re-ranks with plain reads of the file just written, not its memory map (see NpyRowReader).
+    reader = NpyRowReader(half_path) if half_path is not None else None
+    try:
+        tuning = tune(index, matrix, exact if reader is None else reader)
+    finally:
+        if reader is not None:
+            reader.close()
     params.update(nprobe=tuning.pop("nprobe"), rerank_factor=tuning.pop("rerank_factor"), tuning=tuning)
     return index, params, exact
 
 
 def _save(
-    out_dir: Path, index: Any, ids: Sequence[str], info: IndexInfo, exact: Sequence[Any] | None = None
+    out_dir: Path,
+    index: Any,
+    ids: Sequence[str],
+    info: IndexInfo,
+    exact: Sequence[Any] | Path | None = None,
 ) -> None:
-    """Write the index, its exact vectors (``exact``: row blocks, in order), ids and infos, each atomically and
-    the infos last; a stale exact-vectors file of an earlier kind is removed first."""
+    """Write the index, its exact vectors, ids and infos, each atomically and the infos last; a stale
+    exact-vectors file of an earlier kind is removed first.
+
+    ``exact``: row blocks to write, in order, or a finished file (a temporary file the build wrote beside the
+    index, renamed into place).
+    """
     import faiss
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if exact is None:
         (out_dir / HALF_VECTORS_FILE).unlink(missing_ok=True)
     atomic_write(out_dir / INDEX_FILE, lambda tmp: faiss.write_index(index, tmp))
-    if exact is not None:
+    if isinstance(exact, Path):
+        os.replace(exact, out_dir / HALF_VECTORS_FILE)
+    elif exact is not None:
         write_half_vectors(out_dir / HALF_VECTORS_FILE, exact)
     atomic_write(
         out_dir / IDS_FILE, lambda tmp: Path(tmp).write_text(json.dumps(list(ids)), encoding="utf-8")
@@ -204,8 +251,14 @@ def build_index(
 ) -> IndexInfo:
     """Build a channel's index from all its vectors and write it to ``out_dir`` (None: do not write).
 
+    The vectors are read a batch at a time, never copied whole: a memory-mapped store of 10M vectors (20 GB of
+    float32) builds in the RAM of its index, its training sample and a batch. The compressed kind's float16
+    exact vectors are written to a temporary file beside the index as the rows are added, then renamed into
+    place with the rest.
+
     Args:
-        vectors: ``(n, dim)`` L2-normalised float32 rows (n may be 0).
+        vectors: ``(n, dim)`` L2-normalised rows (n may be 0): a float32 or float16 array or memory map, read
+            as it is; anything else is converted to float32 first.
         ids: Figure id of each row.
         out_dir: Folder of this channel's index (created).
         channel: ``"visual"`` or ``"text"``.
@@ -224,15 +277,39 @@ def build_index(
     """
     if kind not in INDEX_KINDS:
         raise BadInputError("kind", f"{kind!r} is not one of {', '.join(INDEX_KINDS)}")
-    dim = int(encoder_info.get("dim") or np.asarray(vectors).shape[-1])
+    dim = int(encoder_info.get("dim") or np.shape(vectors)[-1])
     matrix = _check_vectors(vectors, list(ids), dim=dim) if len(ids) else np.zeros((0, dim), np.float32)
     options = BuildOptions(nlist, pq_bytes, hnsw_m, ef_search, nprobe, rerank, memory_budget)
-    index, built, params, exact = _make_index(matrix, kind, options)
-    info = IndexInfo(
+    half_path = None
+    if out_dir is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        half_path = Path(new_temporary_file(Path(out_dir) / HALF_VECTORS_FILE))
+    try:
+        index, built, params, exact = _make_index(matrix, kind, options, half_path=half_path)
+        info = _built_info(channel, encoder_info, dim, len(ids), built, params, kind, note)
+        if out_dir is not None:
+            _save(Path(out_dir), index, list(ids), info, None if exact is None else half_path)
+    finally:
+        if half_path is not None:
+            half_path.unlink(missing_ok=True)  # renamed into place, or an interrupted build's
+    return info
+
+
+def _built_info(
+    channel: str,
+    encoder_info: dict[str, Any],
+    dim: int,
+    count: int,
+    built: str,
+    params: dict[str, Any],
+    kind: str,
+    note: str,
+) -> IndexInfo:
+    return IndexInfo(
         channel=channel,
         encoder=dict(encoder_info),
         dim=dim,
-        count=len(ids),
+        count=count,
         index_type=built,
         params=params,
         requested_kind=kind,
@@ -240,9 +317,6 @@ def build_index(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         note=note,
     )
-    if out_dir is not None:
-        _save(Path(out_dir), index, list(ids), info, None if exact is None else [exact])
-    return info
 
 
 def build_memory_index(
@@ -260,62 +334,6 @@ def build_memory_index(
         exact=exact,
         rerank_factor=int(params.get("rerank_factor") or 1),
     )
-
-
-def load_index(path: str | Path, *, mmap: bool = True) -> LoadedIndex:
-    """Load a channel folder written by :func:`build_index`.
-
-    A collection of millions opens without reading its index: the IVF lists and flat codes are memory-mapped
-    (pages are read as searches touch them), and so are the compressed kind's float16 exact vectors.
-
-    Args:
-        path: The channel's folder.
-        mmap: Memory-map the index file where FAISS supports it for the type (IVF lists, flat codes);
-            otherwise, or if mapping fails, it is read into memory.
-
-    Raises:
-        PatImgError: Missing files, or files from different builds (a torn write).
-    """
-    import faiss
-
-    folder = Path(path)
-    missing = [name for name in (INDEX_FILE, IDS_FILE, INFOS_FILE) if not (folder / name).is_file()]
-    info = json.loads((folder / INFOS_FILE).read_text(encoding="utf-8")) if not missing else {}
-    exact_name = info.get("params", {}).get("exact_vectors")
-    if exact_name and not (folder / exact_name).is_file():
-        missing.append(exact_name)
-    if missing:
-        raise PatImgError(f"index folder {folder} lacks {', '.join(missing)}: rebuild it with `patimg index`")
-    index = None
-    if mmap:
-        try:
-            index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        except RuntimeError:
-            index = None
-    if index is None:
-        index = faiss.read_index(str(folder / INDEX_FILE))
-    ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
-    exact = open_half_vectors(folder / exact_name) if exact_name else None
-    if not (index.ntotal == len(ids) == info.get("count")) or (exact is not None and len(exact) != len(ids)):
-        raise PatImgError(
-            f"index folder {folder} is inconsistent ({index.ntotal} vectors, {len(ids)} ids, infos say "
-            f"{info.get('count')}"
-            + ("" if exact is None else f", {len(exact)} exact vectors")
-            + "): an interrupted write; rebuild it with `patimg index`"
-        )
-    _apply_search_params(index, info)
-    factor = int(info.get("params", {}).get("rerank_factor") or 1)
-    return LoadedIndex(index=index, ids=ids, info=info, path=folder, exact=exact, rerank_factor=factor)
-
-
-def _apply_search_params(index: Any, info: dict[str, Any]) -> None:
-    import faiss
-
-    params = info.get("params", {})
-    if "nprobe" in params:
-        faiss.extract_index_ivf(index).nprobe = int(params["nprobe"])
-    if "efSearch" in params and hasattr(index, "hnsw"):
-        index.hnsw.efSearch = int(params["efSearch"])
 
 
 def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInfo:
@@ -356,8 +374,7 @@ def add_to_index(path: str | Path, vectors: Any, ids: Sequence[str]) -> IndexInf
         exact = None if rebuilt is None else [rebuilt]
         note = f"grown to {len(all_ids):,} vectors: rebuilt as {index_type} ({params.get('choice', '')})"
     else:
-        for start in range(0, len(matrix), 65_536):
-            index.add(matrix[start : start + 65_536])
+        _add_rows(index, matrix)
     if index_type == "ivfpq":
         trained_on = int(params.get("trained_on", len(all_ids)))
         params["needs_retrain"] = retrain_due(len(all_ids), trained_on)

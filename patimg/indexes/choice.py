@@ -54,7 +54,11 @@ TUNING_QUERIES = 200
 TUNING_FILTER_FRACTION = 0.1
 #: Re-ranking depths tried, as multiples of k: the IVF-PQ search returns ``factor * k`` candidates, which are
 #: re-scored with the exact vectors. Each step reads ``factor * k * d * 2`` bytes of the float16 file a query.
-RERANK_FACTORS = (2, 4, 10, 20)
+#: The deep ones are for dense collections: at 3M clustered vectors (3,000 a cluster) 20x k reached recall@50
+#: 0.941 even with every list probed (measured: the tuning then kept an exhaustive 118 ms search), because PQ64
+#: codes cannot order the thousands of near neighbours inside a cluster; reading more candidates costs ~1 ms
+#: per 1,000 rows, scanning every list ~100 ms.
+RERANK_FACTORS = (2, 4, 10, 20, 40, 80, 160)
 #: The factor used when ``nprobe`` or the factor is given by hand instead of tuned.
 DEFAULT_RERANK_FACTOR = 10
 

@@ -14,6 +14,7 @@ on the collection's own vectors (:func:`tune`); the rules (sizes, target, the la
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,19 +28,24 @@ from patimg.indexes.choice import (
     ivf_training_sample,
     nprobe_ladder,
 )
+from patimg.matrix_rows import row_batches, take_rows
+
+#: Rows scored against the queries at a time by the exact search that tuning measures recall against.
+SCORE_BATCH = 16_384
 
 #: The float16 exact vectors of a compressed index, row-aligned with it.
 HALF_VECTORS_FILE = "vectors.f16.npy"
-#: Rows encoded (PQ) or scanned (exact ground truth) at a time: bounds the temporary memory of a large build.
-BATCH = 131_072
 
 
-def build_ivfpq(matrix: np.ndarray, *, nlist: int, m: int) -> Any:
+def build_ivfpq(
+    matrix: np.ndarray, *, nlist: int, m: int, each_batch: Callable[[int, np.ndarray], None] | None = None
+) -> Any:
     """A trained ``IVF<nlist>,PQ<m>np`` inner-product index holding every row of ``matrix``.
 
     ``np``: no polysemous training, which costs minutes and only helps Hamming-filtered search. The quantisers
     are trained on a fixed-seed sample (:func:`~.choice.ivf_training_sample`), then rows are encoded a batch at
-    a time.
+    a time; ``each_batch(first_row, rows)`` sees each float32 batch after it is added (the build writes the
+    float16 exact vectors there, so the matrix is read once).
     """
     import faiss
 
@@ -49,9 +55,11 @@ def build_ivfpq(matrix: np.ndarray, *, nlist: int, m: int) -> Any:
     rows = (
         np.sort(np.random.default_rng(0).choice(n, sample_size, replace=False)) if sample_size < n else None
     )
-    index.train(np.ascontiguousarray(matrix if rows is None else matrix[rows], dtype=np.float32))
-    for start in range(0, n, BATCH):
-        index.add(np.ascontiguousarray(matrix[start : start + BATCH], dtype=np.float32))
+    index.train(take_rows(matrix, np.arange(n) if rows is None else rows))
+    for first, batch in row_batches(matrix):
+        index.add(batch)
+        if each_batch is not None:
+            each_batch(first, batch)
     return index
 
 
@@ -63,23 +71,50 @@ def exact_top(
     Args:
         allowed: Boolean mask of the rows that may be returned (``None``: all).
     """
+    return exact_tops(matrix, queries, k, [allowed])[0]
+
+
+def exact_tops(
+    matrix: np.ndarray, queries: np.ndarray, k: int, masks: Sequence[np.ndarray | None]
+) -> list[np.ndarray]:
+    """:func:`exact_top` under each of several masks (``None``: every row), in one pass over ``matrix``
+    (at 10M float32 vectors a pass reads 20 GB).
+
+    Rows are scored :data:`SCORE_BATCH` at a time and only each block's own top ``k`` joins the running best,
+    so the temporary arrays stay a few tens of MB whatever the size of the matrix.
+    """
     nq = len(queries)
-    best_scores = np.full((nq, 0), -np.inf, np.float32)
-    best_rows = np.zeros((nq, 0), np.int64)
-    for start in range(0, len(matrix), BATCH):
-        scores = queries @ np.asarray(matrix[start : start + BATCH], dtype=np.float32).T
-        if allowed is not None:
-            scores[:, ~allowed[start : start + len(scores[0])]] = -np.inf
-        rows = np.broadcast_to(np.arange(start, start + scores.shape[1]), scores.shape)
-        scores = np.concatenate([best_scores, scores], axis=1)
-        rows = np.concatenate([best_rows, rows], axis=1)
-        keep = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
-        best_scores = np.take_along_axis(scores, keep, axis=1)
-        best_rows = np.take_along_axis(rows, keep, axis=1)
-    order = np.argsort(-best_scores, axis=1, kind="stable")
-    best_rows = np.take_along_axis(best_rows, order, axis=1)
-    best_rows[np.take_along_axis(best_scores, order, axis=1) == -np.inf] = -1
-    return best_rows
+    best_scores = [np.full((nq, 0), -np.inf, np.float32) for _ in masks]
+    best_rows = [np.zeros((nq, 0), np.int64) for _ in masks]
+    for start, batch in row_batches(matrix):
+        for offset in range(0, len(batch), SCORE_BATCH):
+            block = batch[offset : offset + SCORE_BATCH]
+            first = start + offset
+            block_scores = queries @ block.T
+            for which, allowed in enumerate(masks):
+                scores = block_scores
+                if allowed is not None:
+                    scores = np.where(allowed[first : first + len(block)], block_scores, np.float32(-np.inf))
+                rows = np.broadcast_to(np.arange(first, first + len(block)), scores.shape)
+                scores, rows = _top(scores, rows, k)
+                scores = np.concatenate([best_scores[which], scores], axis=1)
+                rows = np.concatenate([best_rows[which], rows], axis=1)
+                best_scores[which], best_rows[which] = _top(scores, rows, k)
+    tops = []
+    for scores, rows in zip(best_scores, best_rows, strict=True):
+        order = np.argsort(-scores, axis=1, kind="stable")
+        rows = np.take_along_axis(rows, order, axis=1)
+        rows[np.take_along_axis(scores, order, axis=1) == -np.inf] = -1
+        tops.append(rows)
+    return tops
+
+
+def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (at most) ``k`` best columns of each row of ``scores``, with their ``rows``, in no order."""
+    if scores.shape[1] <= k:
+        return scores, np.ascontiguousarray(rows)
+    keep = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(scores, keep, axis=1), np.take_along_axis(rows, keep, axis=1)
 
 
 def recall_at(found: np.ndarray, truth: np.ndarray, own: np.ndarray, k: int) -> float:
@@ -113,8 +148,8 @@ def tune(
 
     Args:
         index: The trained, filled IVF index (its ``nprobe`` is left at the choice).
-        matrix: The float32 vectors (ground truth).
-        exact: The float16 copy the searches re-rank with.
+        matrix: The vectors as the build was given them (the ground truth; read a batch at a time).
+        exact: The float16 copy the searches re-rank with (an array, or a reader of its file's rows).
 
     Returns:
         ``{"nprobe", "rerank_factor", "recall_at_50", "filtered_recall_at_50", "target", "met", ...}`` (the
@@ -129,11 +164,10 @@ def tune(
     n = len(matrix)
     rng = np.random.default_rng(1)
     own = np.sort(rng.choice(n, min(queries, n), replace=False))
-    sample = np.ascontiguousarray(matrix[own], dtype=np.float32)
+    sample = take_rows(matrix, own)
     allowed = rng.random(n) < TUNING_FILTER_FRACTION
     positions = np.flatnonzero(allowed)
-    truth = exact_top(matrix, sample, k + 1)
-    filtered_truth = exact_top(matrix, sample, k + 1, allowed=allowed)
+    truth, filtered_truth = exact_tops(matrix, sample, k + 1, [None, allowed])
     ivf = faiss.extract_index_ivf(index)
     loaded = LoadedIndex(index=index, ids=[], info={}, exact=exact)
     chosen = None

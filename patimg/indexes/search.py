@@ -38,6 +38,7 @@ def search_index(
     k: int,
     *,
     allowed: Iterable[str] | None = None,
+    allowed_rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[list[str | None]]]:
     """Top-``k`` ids by inner product for each query row.
 
@@ -48,6 +49,8 @@ def search_index(
         allowed: Only these figure ids may be returned (filters). FAISS applies the id selector inside
             the search; approximate indexes are re-searched with a wider beam (HNSW efSearch / IVF nprobe,
             doubling up to exhaustive) until ``min(k, allowed)`` results come back.
+        allowed_rows: The same restriction as sorted index rows, for a caller that knows them (the
+            searcher: no set of a million ids a query); not with ``allowed``.
 
     Returns:
         ``(scores, ids)``: ``scores`` is ``(nq, k)`` float32 (``-inf`` where fewer than ``k`` results), ``ids``
@@ -55,7 +58,9 @@ def search_index(
     """
     if k < 1:
         raise BadInputError("k", f"must be positive, got {k}")
-    positions = None
+    if allowed is not None and allowed_rows is not None:
+        raise BadInputError("allowed", "give allowed ids or allowed rows, not both")
+    positions = allowed_rows
     if allowed is not None:
         positions = np.array(
             sorted({loaded.positions[f] for f in allowed if f in loaded.positions}), dtype=np.int64
