@@ -84,10 +84,10 @@ def stage_times(sources: list[Path], ocr_name: str) -> tuple[dict, dict, int, di
     """Wall and CPU seconds per stage over every sheet of ``sources``, read in this process."""
     from patimg.collection import Collection
     from patimg.figures import load_drawing
-    from patimg.ingest import drawing_refs, link_figures, sheet_jobs, write_figures
     from patimg.ocr import get_ocr
     from patimg.reading import read_sheet
     from patimg.sources import find_publications
+    from patimg.unit_ingest import drawing_refs, link_figures, sheet_jobs, write_figures
 
     wall: dict[str, float] = defaultdict(float)
     cpu: dict[str, float] = defaultdict(float)

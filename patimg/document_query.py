@@ -107,7 +107,7 @@ class DocumentResult:
 
 
 class _FigureFolder:
-    """Where :func:`patimg.ingest.read_figures` writes the crops: a temporary folder, not a collection."""
+    """Where :func:`patimg.unit_ingest.read_figures` writes the crops: a temporary folder, not a collection."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -283,8 +283,8 @@ class _Query:
 
     def search_unit(self, unit, out: DocumentResult) -> None:
         """Read one publication unit's figures and search the collection with each of them."""
-        from patimg.ingest import drawing_refs, read_figures
         from patimg.ocr import get_ocr
+        from patimg.unit_ingest import drawing_refs, read_figures
 
         document = unit.read_document()
         out.notes.extend(f"{unit.source}: {note}" for note in unit.notes)
@@ -308,7 +308,7 @@ class _Query:
 
     def search_figures(self, patent_id, source, document, figures, labels, out: DocumentResult) -> None:
         """Search the collection with each of a query publication's figures (images in :attr:`folder`)."""
-        from patimg.ingest import link_figures
+        from patimg.unit_ingest import link_figures
 
         if not figures:
             return

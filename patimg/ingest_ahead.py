@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from patimg.collection import Collection
-from patimg.ingest import UnitPlan, collect_readings, plan_unit, store_readings
 from patimg.ingest_report import IngestReport, UnitTally, attempt_unit, record_added
 from patimg.reading import SheetReading, with_image_bytes
+from patimg.unit_ingest import UnitPlan, collect_readings, plan_unit, store_readings
 from patimg.workspace import file_lock
 
 
