@@ -14,7 +14,7 @@ images. :func:`find_publications` accepts, in any mix and nested in folders:
   publication again and is not read;
 * a folder holding any of those (searched recursively);
 * a TAR of ZIPs as USPTO ships its weekly bulk releases (:mod:`patimg.bulk`; only through
-  :func:`iter_publications`, which streams it member by member).
+  :func:`patimg.batches.iter_publications`, which streams it member by member).
 
 ZIPs are unpacked with :func:`safe_extract_zip` under ``work_dir``. Problems with one input never
 stop the batch: :func:`find_publications` returns ``(units, errors)``, each error a
@@ -22,7 +22,7 @@ stop the batch: :func:`find_publications` returns ``(units, errors)``, each erro
 listed, or a file that cannot be read, is such an error too, never silently skipped.
 
 Disk: one archive, with every ZIP nested in it, unpacks to at most :data:`MAX_EXTRACTED_BYTES` in all (the
-limit is not per nesting level, so ZIPs of ZIPs cannot multiply it). :func:`iter_publications` hands out
+limit is not per nesting level, so ZIPs of ZIPs cannot multiply it). :func:`patimg.batches.iter_publications` hands out
 the units one archive at a time and deletes what it unpacked as soon as the caller moves on, so ingesting a
 folder of many ZIPs never holds more than one archive's files on disk.
 """
@@ -33,7 +33,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,6 @@ from patimg.errors import BadInputError
 from patimg.fileio import file_sha256
 from patimg.types import ParsedDocument
 from patimg.unzip import MAX_EXTRACTED_BYTES, ExtractionBudget, safe_extract_zip
-from patimg.vocabulary import Progress
 
 #: Image file suffixes taken as drawings or plain images.
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
@@ -102,7 +101,8 @@ def xml_unit_key(sha256_hex: str) -> str:
     return f"xml-{sha256_hex[:24]}"
 
 
-def _is_tar(path: Path) -> bool:
+def is_tar(path: Path) -> bool:
+    """Whether ``path`` is a TAR archive: by its name (plain or compressed), else by a plain TAR's header."""
     if path.name.lower().endswith(TAR_SUFFIXES):
         return True
     try:
@@ -117,7 +117,7 @@ class _Finder:
     """Walks inputs, collecting units and errors.
 
     With ``defer_zips``, a ZIP that is not inside another ZIP is not opened but put on ``pending``, so the
-    caller can unpack, use and delete one archive at a time (:func:`iter_publications`).
+    caller can unpack, use and delete one archive at a time (:func:`patimg.batches.iter_publications`).
     """
 
     def __init__(
@@ -160,7 +160,7 @@ class _Finder:
                     self.pending.append((path, label))
                 else:
                     self.visit_zip(path, label=label, depth=depth)
-            elif _is_tar(path):
+            elif is_tar(path):
                 if in_zip or not self.defer_zips:
                     raise BadInputError(
                         label, "a TAR archive is read by `patimg ingest` only, and not inside a ZIP"
@@ -341,7 +341,7 @@ def find_publications(
         paths: ZIPs, XML files, images, package folders or folders holding any of those.
         work_dir: Folder where ZIPs are extracted (``work_dir/unzipped/<zip name>-<sha>``); an
             archive already extracted there is reused. What is extracted stays there: the caller
-            removes it (or use :func:`iter_publications`, which does).
+            removes it (or use :func:`patimg.batches.iter_publications`, which does).
 
     Returns:
         ``(units, errors)``: the units in input order without duplicates (same key), and one
@@ -354,54 +354,19 @@ def find_publications(
     return finder.units, finder.errors
 
 
-def iter_publications(
-    paths: Sequence[str | Path],
-    *,
-    work_dir: Path,
-    is_stored: Callable[[str], bool] | None = None,
-    progress: Progress | None = None,
-) -> Iterator[tuple[list[PublicationUnit], list[BadInputError]]]:
-    """:func:`find_publications` one batch at a time, deleting each archive's files when it is used.
+def plain_batch(
+    path: Path, *, label: str, work_dir: Path, seen_keys: set[str]
+) -> tuple[list[PublicationUnit], list[BadInputError], list[tuple[Path, str]]]:
+    """The units of ``path``'s plain files and folders, and its archives left for later.
 
-    For each path, the first batch holds its plain files and folders; then each ZIP of it that is not
-    inside another ZIP (the path itself, or one found in its folders) is one batch, unpacked under
-    ``work_dir`` only when that batch is produced, and deleted when the caller asks for the next batch or
-    closes the iterator (``contextlib.closing``), failed or not. So disk use is bounded by one archive
-    (:data:`MAX_EXTRACTED_BYTES`), however many ZIPs a folder holds. Units are not repeated across batches.
-    A TAR is streamed by :func:`patimg.bulk.iter_tar`, one batch per member.
-
-    Args:
-        paths: As for :func:`find_publications`, and TAR archives.
-        work_dir: Where archives are unpacked.
-        is_stored: ``is_stored(key)`` tells whether a unit is stored already. A TAR member all of whose
-            units are stored is then not unpacked: its units are handed out without their files on disk,
-            for the caller to skip (see :func:`patimg.bulk.iter_tar`).
-        progress: Told how far into each TAR the reading is (stage :data:`patimg.bulk.PROGRESS_STAGE`).
-
-    Yields:
-        ``(units, errors)`` as :func:`find_publications` returns them, for one batch; the units' files
-        exist until the next batch is asked for.
+    Returns:
+        ``(units, errors, archives)``: ``archives`` are the ZIPs and TARs not inside another ZIP (``path``
+        itself, or those found in its folders) as ``(file, label)``, unopened, for the caller to unpack one
+        at a time (:func:`unpacked_batch`, :func:`patimg.bulk.iter_tar`).
     """
-    seen: set[str] = set()
-    for path in paths:
-        finder = _Finder(Path(work_dir), seen_keys=seen, defer_zips=True)
-        finder.visit(Path(path), label=str(path))
-        if finder.units or finder.errors:
-            yield finder.units, finder.errors
-        for archive, label in finder.pending:
-            if _is_tar(archive):
-                from patimg.bulk import iter_tar
-
-                yield from iter_tar(
-                    archive,
-                    label=label,
-                    work_dir=Path(work_dir),
-                    seen_keys=seen,
-                    is_stored=is_stored,
-                    progress=progress,
-                )
-            else:
-                yield from unpacked_batch(archive, label=label, work_dir=Path(work_dir), seen_keys=seen)
+    finder = _Finder(Path(work_dir), seen_keys=seen_keys, defer_zips=True)
+    finder.visit(Path(path), label=label)
+    return finder.units, finder.errors, finder.pending
 
 
 def unpacked_batch(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from patimg import sources
+from patimg.batches import iter_publications
 from patimg.ingest import ingest as ingest_library
 from patimg.sources import find_publications
 from tests.realdata import shared_data_path
@@ -250,7 +251,7 @@ def test_a_member_is_passed_without_unpacking_only_when_all_it_holds_is_stored(t
         return key.startswith("xml-")  # every publication XML is stored, no image folder is
 
     found = []
-    for units, errors in sources.iter_publications([tar], work_dir=tmp_path / "work", is_stored=is_stored):
+    for units, errors in iter_publications([tar], work_dir=tmp_path / "work", is_stored=is_stored):
         assert errors == []
         for unit in units:
             files = [unit.xml, *unit.images] if unit.xml else list(unit.images)

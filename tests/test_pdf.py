@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from patimg.batches import iter_publications
 from patimg.errors import BadInputError
 from patimg.pdf import NO_DESCRIPTION, NO_TEXT_LAYER, read_pdf
-from patimg.sources import find_publications, iter_publications
+from patimg.sources import find_publications
 from tests.realdata import shared_data_path
 
 EP_DRAWING_PAGES = tuple(range(11, 19))
