@@ -34,6 +34,10 @@ OcrName = Literal["rapidocr", "easyocr"]
 """OCR backends (see :mod:`patimg.ocr`): RapidOCR ships its models, EasyOCR is the paper's reference."""
 OCR_BACKENDS: tuple[str, ...] = get_args(OcrName)
 
+OcrRuntime = Literal["auto", "onnxruntime", "openvino"]
+"""What runs RapidOCR's networks (see :mod:`patimg.ocr.rapid`): ``auto`` is OpenVINO where it is installed."""
+OCR_RUNTIMES: tuple[str, ...] = get_args(OcrRuntime)
+
 Engine = Literal["local", "ray"]
 """What ingest and indexing run on (see :mod:`patimg.engines`): ``local``, this machine (worker processes); ``ray``,
 a Ray cluster (``pip install "patimg[ray]"``), started on this machine when no address is given."""

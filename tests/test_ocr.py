@@ -172,3 +172,34 @@ def test_rotation_is_the_same_with_and_without_the_direction_classifier(ocr, key
     direction_counting.direction = ocr.direction
     assert rotation_from_boxes(direction_counting, native, boxes) == truth
     assert direction_counting.crops_read == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", [ROTATED_SHEET, COMBINED_LABELS_SHEET])
+def test_openvino_reads_what_onnxruntime_reads(key) -> None:
+    from patimg.ocr.rapid import RapidOcrBackend
+
+    # The same ONNX networks at float32 on either runtime: the same rotation, texts and kinds; boxes within a
+    # pixel (float rounding differs), confidences within 0.01.
+    reads = {}
+    for runtime in ("onnxruntime", "openvino"):
+        backend = RapidOcrBackend(threads=1, runtime=runtime)
+        assert backend.options["runtime"] == runtime
+        assert (type(backend._engine.text_rec.session).__name__ == "_OpenVinoNetwork") == (
+            runtime == "openvino"
+        )
+        reads[runtime] = read_drawing(_sheet(key), ocr=backend)
+    onnx, openvino = reads["onnxruntime"], reads["openvino"]
+    assert openvino.rotation == onnx.rotation == _truth(key)["rotation"]
+    assert [(lb.text, lb.kind) for lb in openvino.labels] == [(lb.text, lb.kind) for lb in onnx.labels]
+    for a, b in zip(openvino.labels, onnx.labels, strict=True):
+        assert max(abs(x - y) for x, y in zip(a.box, b.box, strict=True)) <= 1.0
+        assert abs(a.confidence - b.confidence) <= 0.01
+    assert len(onnx.labels) >= 10
+
+
+def test_unknown_ocr_runtime_is_refused() -> None:
+    from patimg.ocr.rapid import RapidOcrBackend
+
+    with pytest.raises(ValueError, match="tensorrt"):
+        RapidOcrBackend(runtime="tensorrt")
