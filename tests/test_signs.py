@@ -120,3 +120,40 @@ def test_figure_number(caption: str, number: str) -> None:
 def test_caption_with_a_subtitle_on_its_line_is_still_a_caption(text: str, items: list) -> None:
     # Issue 11: "FIG 1 / Prior art" sheets were kept whole when the detector boxed both in one line.
     assert split_drawing_text(text) == items
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("FIG 11 360", [("figure", "FIG. 11"), ("reference", "360")]),
+        ("FIG. 12 124", [("figure", "FIG. 12"), ("reference", "124")]),
+        ("Fig.3 16a, 18", [("figure", "FIG. 3"), ("reference", "16a"), ("reference", "18")]),
+        ("FIG. 1 A 12", [("figure", "FIG. 1A"), ("reference", "12")]),
+        ("FIGURE 4 S10", [("figure", "FIG. 4"), ("reference", "S10")]),
+        ("344 FIG 11", [("reference", "344"), ("figure", "FIG. 11")]),
+        ("12, 14 Fig. 2", [("reference", "12"), ("reference", "14"), ("figure", "FIG. 2")]),
+        # Not a caption with signs: a figure number read with a space inside, a range, words.
+        ("FIG. 1 2", [("other", "FIG. 1 2")]),
+        ("FIG. 3 10-20", [("other", "FIG. 3 10-20")]),
+        ("FIG. 3 shows 104", [("other", "FIG. 3 shows 104")]),
+        ("2 FIG. 3", [("other", "2 FIG. 3")]),
+        ("see FIG. 3", [("other", "see FIG. 3")]),
+    ],
+)
+def test_caption_beside_a_figure_with_a_sign_on_its_line(text: str, items: list) -> None:
+    # Issue 11: a caption set beside its figure, boxed with the leader numeral next to it ("FIG 11 360"),
+    # was "other" text, so the sheet lost that caption (generated sheets read by the OCR, seed 1000082).
+    assert split_drawing_text(text) == items
+
+
+def test_caption_read_with_a_sign_keeps_its_own_part_of_the_box() -> None:
+    from patimg.ocr.base import labels_from_read
+
+    # "FIG 11 360" over x 0..100: the caption is the first 6 characters of 10, the sign the last 3.
+    caption, sign = labels_from_read("FIG 11 360", 0.99, (0.0, 0.0, 100.0, 10.0), horizontal=True)
+    assert (caption.text, caption.kind, caption.box) == ("FIG. 11", "figure", (0.0, 0.0, 60.0, 10.0))
+    assert (sign.text, sign.kind, sign.box) == ("360", "reference", (70.0, 0.0, 100.0, 10.0))
+    # "344 FIG 11": the sign first, the caption what follows it.
+    sign, caption = labels_from_read("344 FIG 11", 0.99, (0.0, 0.0, 100.0, 10.0), horizontal=True)
+    assert (sign.text, sign.box) == ("344", (0.0, 0.0, 30.0, 10.0))
+    assert (caption.text, caption.box) == ("FIG. 11", (40.0, 0.0, 100.0, 10.0))

@@ -183,13 +183,20 @@ def labels_from_read(text: str, confidence: float, box: Box, *, horizontal: bool
         return []
     labels = []
     cursor = 0
-    for kind, value in items:
+    for i, (kind, value) in enumerate(items):
         part_box = box
         if horizontal and len(items) > 1:
-            start = text.find(value, cursor)
+            printed, start = value, text.find(value, cursor)
+            if start < 0 and kind == "figure":
+                # A caption is normalised ("FIG 11" -> "FIG. 11"): printed, it is what lies between the items
+                # before and after it.
+                end = text.find(items[i + 1][1], cursor) if i + 1 < len(items) else len(text)
+                gap = text[cursor:end] if end > cursor else ""
+                start = cursor + len(gap) - len(gap.lstrip()) if gap.strip() else -1
+                printed = gap.strip() or value
             if start >= 0:
-                part_box = split_box(box, text, value, start)
-                cursor = start + len(value)
+                part_box = split_box(box, text, printed, start)
+                cursor = start + len(printed)
         labels.append(
             Label(text=value, kind=kind, box=tuple(round(v, 1) for v in part_box), confidence=confidence)
         )

@@ -116,6 +116,38 @@ def _classify_token(token: str) -> tuple[str, str]:
     return OTHER, token
 
 
+def _signs_only(text: str) -> list[tuple[str, str]]:
+    """``text`` as reference signs of two characters or more, or ``[]`` when any part is something else."""
+    if _RANGE.search(text) or _TILDE_RANGE.search(text):
+        return []
+    signs = [_classify_token(part) for part in _SEPARATORS.split(_clean(text)) if _clean(part)]
+    if signs and all(kind == REFERENCE and len(value.rstrip("'")) >= 2 for kind, value in signs):
+        return signs
+    return []
+
+
+def _caption_and_signs(text: str) -> list[tuple[str, str]]:
+    """A caption and the reference signs printed on its line (``"FIG 11 360"``, ``"344 FIG 11"``), or ``[]``.
+
+    A caption set beside its figure often has a leader numeral next to it, and the detector boxes both as one
+    line (issue 11: such sheets lost their captions and were kept whole). The longest caption is taken
+    (``"FIG. 1 A 12"`` is FIG. 1A and 12); every sign beside it must have two characters or more, so that a
+    figure number read with a space inside (``"FIG. 1 2"``) is not made a caption and a sign.
+    """
+    words = text.split(" ")
+    for cut in range(len(words) - 1, 0, -1):  # caption first, signs after
+        number = figure_number(" ".join(words[:cut]))
+        if number:
+            signs = _signs_only(" ".join(words[cut:]))
+            return [(FIGURE, f"FIG. {number}"), *signs] if signs else []
+    for cut in range(1, len(words)):  # signs first, caption after
+        number = figure_number(" ".join(words[cut:]))
+        if number:
+            signs = _signs_only(" ".join(words[:cut]))
+            return [*signs, (FIGURE, f"FIG. {number}")] if signs else []
+    return []
+
+
 def split_drawing_text(text: str) -> list[tuple[str, str]]:
     """Split one piece of drawing text into classified items.
 
@@ -140,6 +172,9 @@ def split_drawing_text(text: str) -> list[tuple[str, str]]:
         number = figure_number(with_subtitle["caption"])
         if number:
             return [(FIGURE, f"FIG. {number}"), (OTHER, with_subtitle["subtitle"])]
+    beside = _caption_and_signs(cleaned)
+    if beside:
+        return beside
     # "~" marks a range ("0 ~ 33", "34 ~"): the numbers around it are values, never signs.
     if _RANGE.search(cleaned) or _TILDE_RANGE.search(cleaned):
         return [(OTHER, cleaned)]
