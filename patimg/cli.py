@@ -154,6 +154,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
                 "figure_num": figure.figure_num,
                 "sheet": figure.sheet,
                 "split": figure.split,
+                "kind": figure.kind,
                 "image": str(collection.path / figure.image),
                 "signs": list(dict.fromkeys(signs)),
             }
@@ -162,7 +163,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         print_json(out)
     else:
         for item in out:
-            print(f"{item['id']}\t{item['caption'] or '-'}\t{' '.join(item['signs'])}")
+            print(f"{item['id']}\t{item['caption'] or '-'}\t{' '.join(item['signs'])}\t{item['kind'] or '-'}")
     return 0
 
 
