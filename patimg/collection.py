@@ -351,6 +351,24 @@ class Collection:
             for figure_id in stale:
                 (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
 
+    def set_figure_kinds(self, kinds: dict[str, str]) -> None:
+        """Store what figures show (``{figure id: kind}``, :data:`~patimg.vocabulary.FIGURE_KINDS` or ``""``), in
+        one transaction; ids no longer in the collection are ignored.
+
+        Raises:
+            BadInputError: A kind that is not one.
+            PatImgError: The collection is read-only.
+        """
+        from patimg.vocabulary import figure_kinds
+
+        figure_kinds((kind for kind in kinds.values() if kind), "kind")
+        self.require_writable("store figure kinds")
+        with self._connect() as db:
+            db.executemany(
+                "UPDATE figures SET kind = ? WHERE figure_id = ?",
+                [(kind, fid) for fid, kind in kinds.items()],
+            )
+
     def remove_publication(self, patent_id: str) -> int:
         """Remove a publication, its figures (images too) and the marks that its inputs were ingested, in one
         transaction; returns how many figures went. Searches never return them from then on, and the next
