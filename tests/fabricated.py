@@ -11,7 +11,7 @@ import numpy as np
 from patimg.collection import Collection
 from patimg.indexes import build_index
 from patimg.indexes.generations import new_generation, publish
-from patimg.types import Figure, Patent
+from patimg.types import Figure, Label, Patent
 from patimg.vectors import VectorStore
 from patimg.vocabulary import FIGURE_KINDS
 
@@ -24,8 +24,13 @@ def unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def store_figures(collection: Collection, patent: Patent, figures: list[Figure]) -> None:
-    """Store a publication with these figures and nothing else (no text, labels or links)."""
+def store_figures(
+    collection: Collection,
+    patent: Patent,
+    figures: list[Figure],
+    labels: dict[str, list[Label]] | None = None,
+) -> None:
+    """Store a publication with these figures (and ``labels`` read on them, by figure id) and nothing else."""
     collection.write_publication(
         source_key=patent.patent_id,
         source="fabricated",
@@ -34,7 +39,7 @@ def store_figures(collection: Collection, patent: Patent, figures: list[Figure])
         sentences=[],
         figure_descriptions={},
         figures=figures,
-        labels={},
+        labels=labels or {},
         links=[],
     )
 
