@@ -12,8 +12,8 @@ figure to leave the query out. A search needs far less:
 
 A filter is then evaluated once a publication (a boolean array) and turned into the allowed index rows by one
 gather, and a figure-kind filter by one comparison a row; the query figure is left out by its row. The index
-search then looks among the allowed rows only, so a filtered search still returns ``k`` figures when ``k`` pass. Captions and patents of the hits are read from SQLite for the
-hits alone.
+search then looks among the allowed rows only, so a filtered search still returns ``k`` figures when ``k`` pass.
+Captions, patents and kinds of the hits are read from SQLite for the hits alone.
 
 The arrays are read on the first search that needs them, not when the searcher opens: the first filtered
 search, or the first search that returns a figure the collection no longer has (the searcher checks its hits,
@@ -84,19 +84,21 @@ class FigureTable:
             self._patent_number = {pid: n for n, pid in enumerate(self.patent_ids)}
             self._office = np.array([(r[2] or "").upper() for r in publications], dtype=str)
             self._date = np.array([r[3] or "" for r in publications], dtype=str)
-            # Index row -> publication number, -1 when the figure or its publication is gone, and -> kind code;
-            # the dicts of every figure are dropped once the arrays are made.
+            # Index row -> publication number (-1 when the figure or its publication is gone) and kind code; the
+            # dict of every figure is dropped once the arrays are made.
             figures = self.collection.figure_publications()
-            of_figure = {fid: rowid for fid, rowid, _ in figures}
-            kind_of = {fid: kind_code(kind) for fid, _, kind in figures}
+            figure_rowids = np.array([rowid for _, rowid, _ in figures] + [-1], dtype=np.int64)
+            figure_kinds = np.array([kind_code(kind) for _, _, kind in figures] + [-1], dtype=np.int8)
+            position = {fid: n for n, (fid, _, _) in enumerate(figures)}
             del figures
             self._row_patents, self._row_kinds = {}, {}
             for channel, ids in self._index_ids.items():
-                rowid = np.array([of_figure.get(fid, -1) for fid in ids], dtype=np.int64)
+                at = np.array([position.get(fid, -1) for fid in ids], dtype=np.int64)  # -1: the [-1] put last
+                rowid = figure_rowids[at]
                 number = np.searchsorted(rowids, rowid).astype(np.int32)
                 number[rowid < 0] = -1
                 self._row_patents[channel] = number
-                self._row_kinds[channel] = np.array([kind_of.get(fid, -1) for fid in ids], dtype=np.int8)
+                self._row_kinds[channel] = figure_kinds[at]
             self._loaded = True
 
     def _classes(self) -> tuple[np.ndarray, np.ndarray]:
