@@ -54,7 +54,8 @@ thumbs = st.columns(min(6, len(figures)))
 for k, (_, row) in enumerate(figures.iterrows()):
     with thumbs[k % len(thumbs)]:
         st.image(str(collection.figure_image_path(row["figure_id"])), width="stretch")
-        st.caption(md_escape(f"{row['caption'] or row['figure_id']} · {row['n_signs']} signs"))
+        kind = f" · {row['kind']}" if row["kind"] else ""
+        st.caption(md_escape(f"{row['caption'] or row['figure_id']}{kind} · {row['n_signs']} signs"))
 
 names = {
     r["figure_id"]: f"{r['caption'] or r['figure_id']} — {r['n_signs']} signs, {r['n_linked']} linked"
@@ -69,7 +70,10 @@ with text_col:
     if figure.figure_num and figure.figure_num in descriptions:
         st.markdown("*" + md_escape(descriptions[figure.figure_num]) + "*")
     st.caption(
-        md_escape(f"{figure_id} · sheet {figure.sheet} · split: {figure.split} · rotated {figure.rotation}°")
+        md_escape(
+            f"{figure_id} · {figure.kind or 'type not classified'} · sheet {figure.sheet} · split: {figure.split}"
+            f" · rotated {figure.rotation}°"
+        )
     )
     link = pick_sign(links, key="browse_sign", label="Reference signs on this figure")
     sign = link.sign if link is not None else None

@@ -26,7 +26,7 @@ from app_pages.components import md_escape
 from app_pages.search_query import drawing_query, figure_query, publication_query, text_query
 from app_pages.search_results import ShownSearch, show_results
 from patimg.search import SearchFilters, SearchSettings
-from patimg.vocabulary import CHANNELS, FUSION_RULES
+from patimg.vocabulary import CHANNELS, FIGURE_KINDS, FUSION_RULES
 
 #: The OCR backend query drawings are read with: the one the app's searcher reads them with (its default).
 QUERY_OCR = "rapidocr"
@@ -41,6 +41,7 @@ SETTINGS_DEFAULTS = {
     "date_from": None,
     "date_to": None,
     "class_prefix": "",
+    "figure_kinds": [],
     "exclude_own": True,
 }
 QUERY_DEFAULTS = {
@@ -89,6 +90,14 @@ def search_settings() -> tuple[SearchSettings, bool]:
         )
         date_to = st.date_input("Published until", value=None, min_value=dt.date(1790, 1, 1), key="date_to")
         class_prefix = st.text_input("IPC/CPC class starts with (e.g. F04D)", key="class_prefix")
+        kinds = st.multiselect(
+            "Figure type",
+            FIGURE_KINDS,
+            key="figure_kinds",
+            placeholder="any",
+            help="Only figures of these types, told from their ink and text when they were read "
+            "(figures stored before that have none and are left out)",
+        )
         exclude_own = st.checkbox("Exclude the query's own patent", key="exclude_own")
     filters = SearchFilters(
         office=None if office == "any" else office,
@@ -96,6 +105,7 @@ def search_settings() -> tuple[SearchSettings, bool]:
         date_to=date_to.isoformat() if date_to else None,
         class_prefix=class_prefix.strip() or None,
         exclude_patent=exclude_own,
+        kinds=tuple(kinds),
     )
     return SearchSettings(channel=channel, fusion=fusion, k=k, filters=filters, weights=weights), exclude_own
 

@@ -143,7 +143,8 @@ def _patent_lines(patent, patent_id: str) -> str:
 
 
 def _scores_line(hit) -> str:
-    parts = [f"score {hit.score:.3f}"]
+    parts = [hit.figure_kind] if hit.figure_kind else []
+    parts += [f"score {hit.score:.3f}"]
     parts += [f"{ch} {value:.3f}" for ch, value in hit.scores.items() if value is not None]
     return " · ".join(parts)
 

@@ -27,8 +27,8 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
+from measured import KeptReads, add_measure_options, run_sections
 from shared_data import DATA
 
 
@@ -36,24 +36,10 @@ def main() -> int:
     from patimg.demo.layouts import HELD_OUT_START
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ocr", default="rapidocr")
     parser.add_argument("--limit", type=int, default=0, help="real images (0: all)")
-    parser.add_argument("--reads", type=Path, help="cache of the OCR reads of the real images")
-    parser.add_argument("--generated", type=int, default=500, help="generated sheets (0: none)")
-    parser.add_argument("--seed-start", type=int, default=HELD_OUT_START)
-    parser.add_argument("--ocr-sample", type=int, default=0, help="generated sheets also read by the OCR")
-    parser.add_argument("--real", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--json", type=Path)
+    add_measure_options(parser, what="sheets", held_out_start=HELD_OUT_START)
     args = parser.parse_args()
-    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
-    report = {}
-    if args.real:
-        report["real"] = real_sheets(args)
-    if args.generated:
-        report["generated"] = generated_sheets(args)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
-    return 0
+    return run_sections(args, __file__, real=real_sheets, generated=generated_sheets)
 
 
 def _ocr(args):
@@ -67,31 +53,17 @@ def real_sheets(args) -> list[dict]:
     if not truth_path.exists():
         print(f"real sheets skipped: ground truth not found at {truth_path}", file=sys.stderr)
         return []
-    from patimg.figures import figure_number, figures_from_drawing, find_captions, load_drawing
-    from patimg.ocr import DrawingText, rotate_image
-    from patimg.types import Label
+    from patimg.figures import figure_number, find_captions, load_drawing
 
     truth = json.loads(truth_path.read_text())["images"]
     items = sorted(truth.items())[: args.limit or None]
-    cache = json.loads(args.reads.read_text()) if args.reads and args.reads.exists() else {}
-    ocr = None
+    reads = KeptReads(args.reads, args.ocr)
     rows = []
     for key, expected in items:
         start = time.perf_counter()
         image = load_drawing(DATA / key, name=key)
         kind = "abstract" if "/imgaf" in key else ("figure" if "/ep/" in key else "sheet")
-        read = None
-        if key in cache:
-            labels = tuple(Label(t, k, tuple(b), c) for t, k, b, c in cache[key]["labels"])
-            turned = cache[key]["rotation"]
-            read = DrawingText(rotation=turned, image=rotate_image(image, turned), labels=labels)
-        else:
-            ocr = ocr or _ocr(args)
-        result = figures_from_drawing(image, ocr=ocr, kind=kind, read=read)
-        cache[key] = {
-            "rotation": result.rotation,
-            "labels": [[lab.text, lab.kind, list(lab.box), lab.confidence] for lab in result.labels],
-        }
+        result = reads.figures(key, image, kind)
         seconds = time.perf_counter() - start
         wanted = sorted(figure_number(c).upper() for c in expected["figures"])
         read_numbers = {figure_number(c.text).upper() for c in find_captions(result.labels)}
@@ -110,8 +82,7 @@ def real_sheets(args) -> list[dict]:
                 "seconds": round(seconds, 2),
             }
         )
-    if args.reads:
-        args.reads.write_text(json.dumps(cache))
+    reads.save()
     print(f"{'real image':68s} {'rot':>4s} {'capt':>4s} {'found':>5s} {'regs':>4s} {'split':>5s} {'sec':>6s}")
     for row in rows:
         print(
@@ -127,7 +98,7 @@ def real_sheets(args) -> list[dict]:
         f"multi-caption images split exactly {sum(r['split_ok'] for r in multi)}/{len(multi)}; "
         f"single-figure images kept whole {sum(r['split_ok'] for r in single)}/{len(single)}; "
         f"{sum(r['seconds'] for r in rows) / max(len(rows), 1):.2f} s per image on {os.cpu_count()} cores "
-        f"(OCR reads {'cached' if ocr is None else 'made'}); no true boxes, so no IoU"
+        f"(OCR reads {'made' if reads.used_ocr else 'cached'}); no true boxes, so no IoU"
     )
     return rows
 

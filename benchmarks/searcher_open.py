@@ -35,6 +35,7 @@ from patimg.collection import Collection
 from patimg.indexes import build_index
 from patimg.indexes.generations import new_generation, publish
 from patimg.matrix_rows import NpyRowWriter
+from patimg.vocabulary import FIGURE_KINDS
 
 FIGURES_PER_PATENT = 5
 DIMS = {"visual": 512, "text": 384}
@@ -93,11 +94,12 @@ def fabricate(folder: Path, figures: int) -> Path:
                     f"figures/{figure_id}.png",
                     "caption",
                     k - 1,
+                    FIGURE_KINDS[k % len(FIGURE_KINDS)],
                 )
             )
     with sqlite3.connect(folder / "collection.sqlite") as db:
         db.executemany(f"INSERT INTO patents VALUES ({','.join('?' * 12)})", patent_rows)
-        db.executemany(f"INSERT INTO figures VALUES ({','.join('?' * 10)})", figure_rows)
+        db.executemany(f"INSERT INTO figures VALUES ({','.join('?' * 11)})", figure_rows)
     ids = {"visual": [row[0] for row in sorted(figure_rows, key=lambda r: (r[1], r[9]))]}
     ids["text"] = sorted(
         fid for fid, keep in zip(ids["visual"], rng.random(len(figure_rows)) < 0.8, strict=True) if keep

@@ -154,6 +154,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
                 "figure_num": figure.figure_num,
                 "sheet": figure.sheet,
                 "split": figure.split,
+                "kind": figure.kind,
                 "image": str(collection.path / figure.image),
                 "signs": list(dict.fromkeys(signs)),
             }
@@ -162,7 +163,24 @@ def cmd_figures(args: argparse.Namespace) -> int:
         print_json(out)
     else:
         for item in out:
-            print(f"{item['id']}\t{item['caption'] or '-'}\t{' '.join(item['signs'])}")
+            print(f"{item['id']}\t{item['caption'] or '-'}\t{' '.join(item['signs'])}\t{item['kind'] or '-'}")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from patimg.classify import classify_stored
+    from patimg.collection import Collection
+
+    counts = classify_stored(
+        Collection.open(args.collection), again=args.again, progress=None if args.quiet else progress_bar()
+    )
+    if args.json:
+        print_json(dict(sorted(counts.items())))
+    else:
+        print(
+            ", ".join(f"{n} {kind or 'unreadable'}" for kind, n in sorted(counts.items()))
+            or "nothing to classify"
+        )
     return 0
 
 
@@ -302,6 +320,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("figures", "list the figures of a collection with the reference signs read on each", cmd_figures)
     p.add_argument("--patent", default=None, help="only this patent's figures")
+
+    p = add(
+        "classify",
+        "tell what each stored figure shows (drawing, diagram, chart, chemical, table): figures stored before "
+        "ingest did so, from their images and the text read on them",
+        cmd_classify,
+    )
+    p.add_argument(
+        "--again", action="store_true", help="classify every figure again, not only unclassified ones"
+    )
 
     p = add("links", "reference signs of a figure with the term each names and its sentences", cmd_links)
     p.add_argument("--figure", required=True, help="figure id (see `patimg figures`)")

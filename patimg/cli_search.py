@@ -14,7 +14,7 @@ from pathlib import Path
 
 from patimg.errors import PatImgError
 from patimg.terminal import print_json, printable
-from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, MAX_K, OCR_BACKENDS
+from patimg.vocabulary import CHANNELS, FIGURE_KINDS, FUSION_RULES, INDEXED_CHANNELS, MAX_K, OCR_BACKENDS
 
 
 def _search_settings(args: argparse.Namespace):
@@ -26,6 +26,7 @@ def _search_settings(args: argparse.Namespace):
         date_to=args.date_to,
         class_prefix=args.class_prefix,
         exclude_patent=args.exclude_patent,
+        kinds=tuple(args.figure_type or ()),
     )
     return SearchSettings(
         channel=args.channel,
@@ -132,7 +133,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"note: {printable(note)}", file=sys.stderr)
         for hit in result.hits:
             scores = " ".join(f"{k}={v:.3f}" for k, v in hit.scores.items() if v is not None)
-            print(f"{hit.rank:3d} {hit.score:.4f} {hit.figure_id} {printable(hit.caption)} ({scores})")
+            kind = f" [{hit.figure_kind}]" if hit.figure_kind else ""
+            print(f"{hit.rank:3d} {hit.score:.4f} {hit.figure_id} {printable(hit.caption)}{kind} ({scores})")
     return 0
 
 
@@ -231,5 +233,11 @@ def add_search_verb(add) -> None:
     p.add_argument("--date-from", help="only publications on or after YYYY-MM-DD")
     p.add_argument("--date-to", help="only publications on or before YYYY-MM-DD")
     p.add_argument("--class-prefix", help="only publications with an IPC/CPC class starting so (e.g. B64C)")
+    p.add_argument(
+        "--figure-type",
+        action="append",
+        choices=FIGURE_KINDS,
+        help="only figures of this kind, told from their ink and text when read (repeat for several kinds)",
+    )
     p.add_argument("--exclude-patent", action="store_true", help="leave out the query's own patent")
     p.add_argument("--ocr", default="rapidocr", choices=OCR_BACKENDS)

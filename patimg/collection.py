@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS figure_descriptions (
     patent_id TEXT, figure_num TEXT, text TEXT, PRIMARY KEY (patent_id, figure_num));
 CREATE TABLE IF NOT EXISTS figures (
     figure_id TEXT PRIMARY KEY, patent_id TEXT, caption TEXT, figure_num TEXT, sheet TEXT, box TEXT,
-    rotation INTEGER, image TEXT, split TEXT, position INTEGER);
+    rotation INTEGER, image TEXT, split TEXT, position INTEGER, kind TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS figures_by_patent ON figures (patent_id, position);
 CREATE TABLE IF NOT EXISTS labels (
     figure_id TEXT, text TEXT, kind TEXT, x0 REAL, y0 REAL, x1 REAL, y1 REAL, confidence REAL);
@@ -60,6 +60,23 @@ CREATE TABLE IF NOT EXISTS errors (source TEXT, problem TEXT, time TEXT);
 """
 
 _TUPLE_FIELDS = ("applicants", "ipc", "cpc")
+#: Columns added to a table after collections were made with it: ``ALTER TABLE`` adds them on open, so an older
+#: collection keeps every row it has, which reads as the column's default (a figure kind ``""``: not classified).
+_ADDED_COLUMNS = {"figures": {"kind": "TEXT NOT NULL DEFAULT ''"}}
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Add the :data:`_ADDED_COLUMNS` an older collection's tables lack."""
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in columns.items():
+            if name in present:
+                continue
+            try:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):  # another process opening it just added it
+                    raise
 
 
 def _now() -> str:
@@ -125,6 +142,7 @@ class Collection:
         if not collection.read_only:
             with collection._connect() as db:
                 db.executescript(_SCHEMA)  # older collections gain new tables
+                _add_missing_columns(db)  # ... and new columns
         return collection
 
     @classmethod
@@ -186,6 +204,13 @@ class Collection:
                 yield db
         finally:
             db.close()
+
+    def _figure_kind_column(self) -> str:
+        """What to select as a figure's kind: its column, or ``''`` in a read-only collection made before figures
+        had kinds (it cannot gain the column; its figures are not classified)."""
+        with self._connect() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(figures)")}
+        return "f.kind" if "kind" in columns else "''"
 
     # -- metadata --------------------------------------------------------------------------------
 
@@ -281,7 +306,8 @@ class Collection:
             )
             if not keep:
                 db.executemany(
-                    "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO figures (figure_id, patent_id, caption, figure_num, sheet, box, rotation, image, "
+                    "split, position, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             f.figure_id,
@@ -294,6 +320,7 @@ class Collection:
                             f.image,
                             f.split,
                             position,
+                            f.kind,
                         )
                         for position, f in enumerate(figures)
                     ],
@@ -323,6 +350,24 @@ class Collection:
             stale = set(old) - {f.figure_id for f in figures}
             for figure_id in stale:
                 (self.path / "figures" / f"{figure_id}.png").unlink(missing_ok=True)
+
+    def set_figure_kinds(self, kinds: dict[str, str]) -> None:
+        """Store what figures show (``{figure id: kind}``, :data:`~patimg.vocabulary.FIGURE_KINDS` or ``""``), in
+        one transaction; ids no longer in the collection are ignored.
+
+        Raises:
+            BadInputError: A kind that is not one.
+            PatImgError: The collection is read-only.
+        """
+        from patimg.vocabulary import figure_kinds
+
+        figure_kinds((kind for kind in kinds.values() if kind), "kind")
+        self.require_writable("store figure kinds")
+        with self._connect() as db:
+            db.executemany(
+                "UPDATE figures SET kind = ? WHERE figure_id = ?",
+                [(kind, fid) for fid, kind in kinds.items()],
+            )
 
     def remove_publication(self, patent_id: str) -> int:
         """Remove a publication, its figures (images too) and the marks that its inputs were ingested, in one
@@ -410,7 +455,8 @@ class Collection:
 
     @staticmethod
     def _figure_from_row(row: sqlite3.Row) -> Figure:
-        values = {k: row[k] for k in Figure.__dataclass_fields__}
+        stored = set(row.keys())  # a read-only collection made before figures had kinds has no kind column
+        values = {k: row[k] for k in Figure.__dataclass_fields__ if k in stored}
         values["box"] = tuple(json.loads(values["box"]))
         return Figure(**values)
 
@@ -566,34 +612,41 @@ class Collection:
                 f"UNION ALL SELECT p.rowid, j.value FROM patents p, {each.format('cpc')} j"
             ).fetchall()
 
-    def figure_publications(self) -> list[tuple[str, int]]:
-        """``(figure id, publication rowid)`` of every figure whose publication is stored (plain tuples: a
-        million of them stay small)."""
+    def figure_publications(self) -> list[tuple[str, int, str]]:
+        """``(figure id, publication rowid, figure kind)`` of every figure whose publication is stored (plain
+        tuples: a million of them stay small)."""
+        kind = self._figure_kind_column()
         with self._connect() as db:
             db.row_factory = None
             return db.execute(
-                "SELECT f.figure_id, p.rowid FROM figures f JOIN patents p ON p.patent_id = f.patent_id"
+                f"SELECT f.figure_id, p.rowid, {kind} FROM figures f JOIN patents p ON p.patent_id = f.patent_id"
             ).fetchall()
 
-    def figure_captions(self, figure_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """``(patent id, caption)`` of each of ``figure_ids`` that exists with its publication, by figure id (a
-        search's hits)."""
-        out: dict[str, tuple[str, str]] = {}
+    def figure_summaries(self, figure_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """``(patent id, caption, figure kind)`` of each of ``figure_ids`` that exists with its publication, by
+        figure id (a search's hits)."""
+        out: dict[str, tuple[str, str, str]] = {}
         unique = list(dict.fromkeys(figure_ids))
+        kind = self._figure_kind_column()
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             sql = (
-                "SELECT f.figure_id, f.patent_id, f.caption FROM figures f JOIN patents p ON p.patent_id = "
-                f"f.patent_id WHERE f.figure_id IN ({','.join('?' * len(chunk))})"
+                f"SELECT f.figure_id, f.patent_id, f.caption, {kind} AS figure_kind FROM figures f JOIN patents p "
+                f"ON p.patent_id = f.patent_id WHERE f.figure_id IN ({','.join('?' * len(chunk))})"
             )
-            out.update({r["figure_id"]: (r["patent_id"], r["caption"]) for r in self._rows(sql, chunk)})
+            out.update(
+                {
+                    r["figure_id"]: (r["patent_id"], r["caption"], r["figure_kind"])
+                    for r in self._rows(sql, chunk)
+                }
+            )
         return out
 
     def figure_filter_rows(self) -> list[dict[str, Any]]:
-        """Per figure, what search filters look at: patent, office, date, classes."""
+        """Per figure, what search filters look at: patent, office, date, classes, figure kind."""
         rows = self._rows(
-            "SELECT f.figure_id, f.patent_id, f.caption, p.office, p.date, p.ipc, p.cpc, p.title "
-            "FROM figures f JOIN patents p ON p.patent_id = f.patent_id"
+            f"SELECT f.figure_id, f.patent_id, f.caption, {self._figure_kind_column()} AS figure_kind, p.office, "
+            "p.date, p.ipc, p.cpc, p.title FROM figures f JOIN patents p ON p.patent_id = f.patent_id"
         )
         out = []
         for r in rows:

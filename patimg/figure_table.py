@@ -6,12 +6,14 @@ figure to leave the query out. A search needs far less:
 
 * for each channel's index, an int32 array: index row -> number of the figure's publication, -1 when the
   figure (or its publication) is no longer in the collection (an index built before figures were replaced);
+  and an int8 array: index row -> the figure's kind (its place in ``FIGURE_KINDS``, -1 when not classified);
 * for each publication what the filters look at: office, date and classes, as arrays (the classes on the
   first class filter).
 
 A filter is then evaluated once a publication (a boolean array) and turned into the allowed index rows by one
-gather; the query figure is left out by its row. Captions and patents of the hits are read from SQLite for the
-hits alone.
+gather, and a figure-kind filter by one comparison a row; the query figure is left out by its row. The index
+search then looks among the allowed rows only, so a filtered search still returns ``k`` figures when ``k`` pass.
+Captions, patents and kinds of the hits are read from SQLite for the hits alone.
 
 The arrays are read on the first search that needs them, not when the searcher opens: the first filtered
 search, or the first search that returns a figure the collection no longer has (the searcher checks its hits,
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from patimg.errors import BadInputError
+from patimg.vocabulary import FIGURE_KINDS
 
 if TYPE_CHECKING:
     from patimg.collection import Collection
@@ -81,15 +84,21 @@ class FigureTable:
             self._patent_number = {pid: n for n, pid in enumerate(self.patent_ids)}
             self._office = np.array([(r[2] or "").upper() for r in publications], dtype=str)
             self._date = np.array([r[3] or "" for r in publications], dtype=str)
-            # Index row -> publication number, -1 when the figure or its publication is gone; the dict of every
-            # figure is dropped once the arrays are made.
-            of_figure = dict(self.collection.figure_publications())
-            self._row_patents = {}
+            # Index row -> publication number (-1 when the figure or its publication is gone) and kind code; the
+            # dict of every figure is dropped once the arrays are made.
+            figures = self.collection.figure_publications()
+            figure_rowids = np.array([rowid for _, rowid, _ in figures] + [-1], dtype=np.int64)
+            figure_kinds = np.array([kind_code(kind) for _, _, kind in figures] + [-1], dtype=np.int8)
+            position = {fid: n for n, (fid, _, _) in enumerate(figures)}
+            del figures
+            self._row_patents, self._row_kinds = {}, {}
             for channel, ids in self._index_ids.items():
-                rowid = np.array([of_figure.get(fid, -1) for fid in ids], dtype=np.int64)
+                at = np.array([position.get(fid, -1) for fid in ids], dtype=np.int64)  # -1: the [-1] put last
+                rowid = figure_rowids[at]
                 number = np.searchsorted(rowids, rowid).astype(np.int32)
                 number[rowid < 0] = -1
                 self._row_patents[channel] = number
+                self._row_kinds[channel] = figure_kinds[at]
             self._loaded = True
 
     def _classes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,14 +147,19 @@ class FigureTable:
         return keep
 
     def allowed_rows(
-        self, channel: str, patent_mask: np.ndarray | None, excluded_rows: Sequence[int]
+        self,
+        channel: str,
+        patent_mask: np.ndarray | None,
+        excluded_rows: Sequence[int],
+        kinds: Sequence[str] = (),
     ) -> np.ndarray | None:
         """Sorted rows of a channel's index that a search may return: figures still in the collection whose
-        publication ``patent_mask`` keeps, less ``excluded_rows``; ``None`` when that is every row.
+        publication ``patent_mask`` keeps and whose kind is one of ``kinds`` (any kind when empty), less
+        ``excluded_rows``; ``None`` when that is every row.
 
         Before the arrays are read (no filter yet), every figure of the index counts as still there.
         """
-        if not self._loaded and patent_mask is None:
+        if not self._loaded and patent_mask is None and not kinds:
             if not len(excluded_rows):
                 return None
             allowed = np.ones(len(self._index_ids[channel]), dtype=bool)
@@ -154,19 +168,31 @@ class FigureTable:
         self.load()
         row_patents = self._row_patents[channel]
         present = row_patents >= 0
-        if patent_mask is None and not len(excluded_rows) and present.all():
+        if patent_mask is None and not kinds and not len(excluded_rows) and present.all():
             return None
         allowed = present
         if patent_mask is not None:
             allowed &= patent_mask[np.where(present, row_patents, 0)]
+        if kinds:
+            allowed &= np.isin(self._row_kinds[channel], [kind_code(kind) for kind in kinds])
         allowed[list(excluded_rows)] = False
         return np.flatnonzero(allowed)
 
-    def figures_passing(self, patent_mask: np.ndarray | None) -> set[str]:
+    def figures_passing(self, patent_mask: np.ndarray | None, kinds: Sequence[str] = ()) -> set[str]:
         """Ids of the collection's figures whose publication ``patent_mask`` keeps (every figure with a
-        publication when ``None``)."""
+        publication when ``None``) and whose kind is one of ``kinds`` (any when empty)."""
         self.load()
         figures = self.collection.figure_publications()
-        numbers = np.searchsorted(self._rowids, np.array([rowid for _, rowid in figures], dtype=np.int64))
+        numbers = np.searchsorted(self._rowids, np.array([rowid for _, rowid, _ in figures], dtype=np.int64))
         keep = np.ones(len(figures), dtype=bool) if patent_mask is None else patent_mask[numbers]
-        return {fid for (fid, _), kept in zip(figures, keep, strict=True) if kept}
+        wanted = set(kinds)
+        return {
+            fid
+            for (fid, _, kind), kept in zip(figures, keep, strict=True)
+            if kept and (not wanted or kind in wanted)
+        }
+
+
+def kind_code(kind: str) -> int:
+    """A figure kind as the int8 the table keeps: its place in ``FIGURE_KINDS``, -1 for ``""`` (not classified)."""
+    return FIGURE_KINDS.index(kind) if kind in FIGURE_KINDS else -1

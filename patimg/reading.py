@@ -1,10 +1,10 @@
 """The read stage of ingest: one drawing image in, its figures out, nothing written.
 
 :func:`read_sheet` is the unit of work every engine runs — in this process, in a pool of worker processes
-(:class:`SheetReaders`), or in Ray actors (:mod:`patimg.engines.ray_reading`): it loads a drawing, reads its text upright, cuts
-it into figures and returns them as a :class:`SheetReading` (PNG bytes, labels, the figure records), which
-pickles. Only the writer (:mod:`patimg.ingest`) touches the collection, so every engine gives the same
-collection.
+(:class:`SheetReaders`), or in Ray actors (:mod:`patimg.engines.ray_reading`): it loads a drawing, reads its text
+upright, cuts it into figures, tells what each shows (:func:`patimg.figures.figure_kind`) and returns them as a
+:class:`SheetReading` (PNG bytes, labels, the figure records), which pickles. Only the writer
+(:mod:`patimg.ingest`) touches the collection, so every engine gives the same collection.
 
 Reading is the slow part of ingest (seconds a sheet on a CPU, almost all of it the OCR networks), so a
 publication's sheets are read in parallel: one worker process per core, each with its OCR backend loaded once
@@ -128,7 +128,7 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
     Returns:
         The figures with their PNG bytes and labels, or the problem that made the image unreadable.
     """
-    from patimg.figures import figures_from_drawing, load_drawing
+    from patimg.figures import figure_kind, figures_from_drawing, load_drawing
 
     try:
         sheet = load_drawing(job.path if job.data is None else job.data, name=job.path.name)
@@ -139,6 +139,8 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
     for k, region in enumerate(result.regions, start=1):
         figure_id = f"{job.patent_id}-{job.sheet}-f{k}"
         x0, y0, x1, y1 = padded_box(result.image.size, region.box)
+        image = result.image.crop((x0, y0, x1, y1))
+        labels = labels_on_crop(region.labels, (x0, y0))  # labels are kept on the figure image
         figure = Figure(
             figure_id=figure_id,
             patent_id=job.patent_id,
@@ -149,11 +151,9 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
             rotation=result.rotation,
             image=f"figures/{figure_id}.png",
             split=getattr(region, "split", "single"),
+            kind=figure_kind(image, labels),
         )
-        labels = labels_on_crop(region.labels, (x0, y0))  # labels are kept on the figure image
-        crops.append(
-            FigureCrop(figure=figure, png=_png_bytes(result.image.crop((x0, y0, x1, y1))), labels=labels)
-        )
+        crops.append(FigureCrop(figure=figure, png=_png_bytes(image), labels=labels))
     return SheetReading(image_name=job.path.name, crops=tuple(crops))
 
 

@@ -289,7 +289,11 @@ def _meta_table(
 ) -> str:
     from patimg import __version__
 
-    filters = {k: v for k, v in vars(settings.filters).items() if v not in (None, False, "")}
+    filters = {
+        k: "/".join(v) if isinstance(v, tuple) else v
+        for k, v in vars(settings.filters).items()
+        if v not in (None, False, "", ())
+    }
     encoders = store.meta.get("encoders", {})
     audit = sorted(q.audit_id for q in queries if q.audit_id is not None)
     rows = [

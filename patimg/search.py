@@ -28,7 +28,16 @@ from patimg.errors import BadInputError, PatImgError
 from patimg.figure_table import FigureTable
 from patimg.types import Hit, Label, SignLink
 from patimg.vectors import StoredVectors
-from patimg.vocabulary import CHANNELS, FUSION_RULES, INDEXED_CHANNELS, MAX_K, Channel, FusionRule, Method
+from patimg.vocabulary import (
+    CHANNELS,
+    FUSION_RULES,
+    INDEXED_CHANNELS,
+    MAX_K,
+    Channel,
+    FusionRule,
+    Method,
+    figure_kinds,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class SearchFilters:
         class_prefix: Keep publications with an IPC or CPC class starting with this (``"B64C"``); spaces
             are ignored when comparing.
         exclude_patent: Drop figures of the query's own patent (figure queries), or of this patent id.
+        kinds: Keep only figures of these kinds (:data:`~patimg.vocabulary.FIGURE_KINDS`: ``("chart",)``); empty
+            keeps every figure, figures not classified (``""``) included.
     """
 
     office: str | None = None
@@ -49,6 +60,12 @@ class SearchFilters:
     date_to: str | None = None
     class_prefix: str | None = None
     exclude_patent: bool | str = False
+    kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        kinds = (self.kinds,) if isinstance(self.kinds, str) else (self.kinds or ())
+        # One order, whatever order they were given in (a set, a list read back from the audit log).
+        object.__setattr__(self, "kinds", figure_kinds(kinds, "kinds"))
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,7 @@ class SearchSettings:
         channel: ``"visual"``, ``"text"`` or ``"fused"``.
         fusion: ``"avg"``, ``"max"`` (the paper's), ``"rrf"`` or ``"weighted"``.
         k: Number of results, 1 to :data:`MAX_K`.
-        filters: Office, dates, class prefix, excluding the query's patent.
+        filters: Office, dates, class prefix, figure kinds, excluding the query's patent.
         weights: Channel weights for ``"weighted"`` fusion (``{"visual": 0.6, "text": 0.4}``).
         method: The evaluated method these settings are (``"fused-max"``), when searched as one.
     """
@@ -179,14 +196,20 @@ class Searcher:
     def allowed_figures(self, filters: SearchFilters | None, *, query_patent: str | None) -> set[str] | None:
         """Figure ids that pass ``filters`` (``None``: no restriction)."""
         patent_mask = self.figures.patent_mask(filters, query_patent=query_patent)
-        return None if patent_mask is None else self.figures.figures_passing(patent_mask)
+        kinds = filters.kinds if filters is not None else ()
+        if patent_mask is None and not kinds:
+            return None
+        return self.figures.figures_passing(patent_mask, kinds)
 
-    def _allowed_rows(self, channel: str, patent_mask, exclude_figures: set[str]) -> np.ndarray | None:
+    def _allowed_rows(
+        self, channel: str, patent_mask, exclude_figures: set[str], kinds: tuple[str, ...]
+    ) -> np.ndarray | None:
         """Rows of the channel's index a search may return: figures still in the collection (an index built
-        before figures were replaced may hold them) whose publication passes, less the excluded figures."""
+        before figures were replaced may hold them) whose publication passes and whose kind is one of ``kinds``
+        (any when empty), less the excluded figures."""
         rows = [self.indexes[channel].id_rows.row(f) for f in exclude_figures]
         excluded = [r for r in rows if r is not None]
-        return self.figures.allowed_rows(channel, patent_mask, excluded)
+        return self.figures.allowed_rows(channel, patent_mask, excluded, kinds)
 
     # -- the search ------------------------------------------------------------------------------
 
@@ -324,20 +347,21 @@ class Searcher:
                 result.notes.append(f"the {ch} channel was not used: the query gives it nothing to compare")
         channels = [ch for ch in wanted if ch in query_vectors and ch in self.indexes]
         patent_mask = self.figures.patent_mask(filters, query_patent=query_patent)
+        kinds = filters.kinds if filters is not None else ()
 
         def search_channels() -> dict[str, list[tuple[str, float]]]:
-            rows = {ch: self._allowed_rows(ch, patent_mask, exclude_figures) for ch in channels}
+            rows = {ch: self._allowed_rows(ch, patent_mask, exclude_figures, kinds) for ch in channels}
             return {ch: self._search_channel(ch, query_vectors[ch], k=k, rows=rows[ch]) for ch in channels}
 
         per_channel = search_channels()
         found = [fid for hits in per_channel.values() for fid, _ in hits]
-        captions = self.collection.figure_captions(found)
-        if not self.figures.loaded and len(captions) < len(set(found)):
+        summaries = self.collection.figure_summaries(found)
+        if not self.figures.loaded and len(summaries) < len(set(found)):
             # The index holds figures the collection no longer has (built before they were replaced or
             # removed): read which rows are still there, and search those.
             self.figures.load()
             per_channel = search_channels()
-            captions = self.collection.figure_captions(
+            summaries = self.collection.figure_summaries(
                 [fid for hits in per_channel.values() for fid, _ in hits]
             )
         result.channels_used = channels
@@ -346,7 +370,7 @@ class Searcher:
             per_channel, rule=settings.fusion if len(channels) > 1 else "max", weights=settings.weights, k=k
         )
         for rank, item in enumerate(fused, start=1):
-            patent_id, caption = captions.get(item.id, ("", ""))
+            patent_id, caption, figure_kind = summaries.get(item.id, ("", "", ""))
             result.hits.append(
                 Hit(
                     figure_id=item.id,
@@ -356,6 +380,7 @@ class Searcher:
                     scores={ch: item.scores.get(ch) for ch in INDEXED_CHANNELS},
                     ranks={ch: item.ranks.get(ch) for ch in INDEXED_CHANNELS},
                     rank=rank,
+                    figure_kind=figure_kind,
                 )
             )
 
@@ -453,14 +478,15 @@ def hits_to_json(hits: list[Hit]) -> list[dict[str, Any]]:
             "scores": h.scores,
             "ranks": h.ranks,
             "rank": h.rank,
+            "figure_kind": h.figure_kind,
         }
         for h in hits
     ]
 
 
 def hits_to_rows(hits: list[Hit], titles: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """One flat row per hit for a table or CSV: rank, figure, patent, caption, title, score, then each
-    channel's score and rank (``visual_score``, ``text_score``, ``visual_rank``, ``text_rank``)."""
+    """One flat row per hit for a table or CSV: rank, figure, patent, caption, figure kind, title, score, then
+    each channel's score and rank (``visual_score``, ``text_score``, ``visual_rank``, ``text_rank``)."""
     rows = []
     for item in hits_to_json(hits):
         rows.append(
@@ -469,6 +495,7 @@ def hits_to_rows(hits: list[Hit], titles: dict[str, str] | None = None) -> list[
                 "figure_id": item["figure_id"],
                 "patent": item["patent"],
                 "caption": item["caption"],
+                "figure_kind": item["figure_kind"],
                 "title": (titles or {}).get(item["patent"], ""),
                 "score": item["score"],
                 **{f"{ch}_score": v for ch, v in item["scores"].items()},

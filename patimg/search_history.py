@@ -135,7 +135,14 @@ def _logged_result(entry: SearchLogEntry, rows: dict[str, dict[str, Any]]) -> Se
             gone += 1
             continue
         score = float(logged.get("score", 0.0)) if isinstance(logged, dict) else 0.0
-        hit = Hit(figure_id, row["patent_id"], row.get("caption") or "", score, rank=len(result.hits) + 1)
+        hit = Hit(
+            figure_id,
+            row["patent_id"],
+            row.get("caption") or "",
+            score,
+            rank=len(result.hits) + 1,
+            figure_kind=row.get("figure_kind") or "",
+        )
         result.hits.append(hit)
     if gone:
         result.notes.append(f"{gone} of its results are no longer in the collection")

@@ -152,6 +152,9 @@ class Figure:
         image: Path of the figure image, relative to the collection folder.
         split: How it was found: ``"caption"`` (split by captions), ``"whole-sheet"`` (sheet kept
             whole because it could not be split), or ``"single"`` (the image is one figure).
+        kind: What it shows (``patimg.vocabulary.FigureKind``: ``"drawing"``, ``"diagram"``, ``"chart"``,
+            ``"chemical"``, ``"table"``), told from its ink and text when it was read
+            (:mod:`patimg.figures.kind`); ``""`` when it was not classified (stored before figures were).
     """
 
     figure_id: str
@@ -163,6 +166,7 @@ class Figure:
     rotation: int = 0
     image: str = ""
     split: str = "single"
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,7 @@ class Hit:
             did not find the figure.
         ranks: Per-channel 1-based ranks, ``None`` where not found.
         rank: 1-based rank in the result list.
+        figure_kind: What the figure shows (:attr:`Figure.kind`), ``""`` when not classified.
     """
 
     figure_id: str
@@ -222,6 +227,7 @@ class Hit:
     scores: dict[str, float | None] = field(default_factory=dict)
     ranks: dict[str, int | None] = field(default_factory=dict)
     rank: int = 0
+    figure_kind: str = ""
 
 
 @dataclass(frozen=True)

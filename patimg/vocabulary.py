@@ -1,14 +1,15 @@
 """The words PatImg's stages, command line and pages share, each defined once.
 
-Channels, fusion rules, score normalisations, index kinds and OCR backends are ``Literal`` types; the tuple of
-their values (``CHANNELS``, ``FUSION_RULES``, ...) is read off the type, so a choice list in the CLI or a page
-widget can never drift from what the code accepts. :data:`METHODS` names the retrieval methods the paper's
+Channels, fusion rules, score normalisations, index kinds, OCR backends and figure kinds are ``Literal`` types;
+the tuple of their values (``CHANNELS``, ``FUSION_RULES``, ...) is read off the type, so a choice list in the CLI
+or a page widget can never drift from what the code accepts. :data:`METHODS` names the retrieval methods the paper's
 Table 1 compares (a channel with a fusion rule), and :class:`Progress` is the one callback every long stage
 reports through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol, get_args
 
@@ -53,6 +54,31 @@ FigureTextRule = Literal["linked", "linked-else-description"]
 signs link to (the paper's rule; what indexes built before issue 12 hold); ``linked-else-description``, those, or
 for a figure with no linked sentence its own brief-description sentence and its publication's title."""
 FIGURE_TEXT_RULES: tuple[str, ...] = get_args(FigureTextRule)
+
+FigureKind = Literal["drawing", "diagram", "chart", "chemical", "table"]
+"""What a figure shows (see :mod:`patimg.figures.kind`): ``drawing``, a line drawing of an object (the default);
+``diagram``, a block diagram or flowchart (text in boxes joined by lines and arrows); ``chart``, a graph or chart
+(axes with ticks, curves or bars); ``chemical``, a chemical structure (rings and bonds with atom letters);
+``table``, a ruled grid with text in its cells. A figure stored before figures were classified has ``""``."""
+FIGURE_KINDS: tuple[str, ...] = get_args(FigureKind)
+
+
+def figure_kinds(kinds: Iterable[str], what: str) -> tuple[str, ...]:
+    """``kinds`` once each, in :data:`FIGURE_KINDS` order.
+
+    Raises:
+        BadInputError: Naming ``what``, for a kind that is not one.
+    """
+    from patimg.errors import BadInputError
+
+    wanted = set(kinds)
+    unknown = sorted(wanted - set(FIGURE_KINDS))
+    if unknown:
+        raise BadInputError(
+            what, f"{', '.join(map(repr, unknown))}: figure kinds are {', '.join(FIGURE_KINDS)}"
+        )
+    return tuple(kind for kind in FIGURE_KINDS if kind in wanted)
+
 
 Mark = Literal["relevant", "not relevant"]
 """An examiner's mark on a search result, as the search report shows it (see :mod:`patimg.report`)."""

@@ -1,7 +1,8 @@
 """The Search page as an examiner uses it (issue 12), driven headless with ``streamlit.testing``: a real grant's
 sheet uploaded, its figures chosen and a region cut, results marked and refined, the marks kept as judgments, the
 report offered, the history re-opening a search; a drawing with its pasted description; a publication uploaded;
-settings and results surviving another page; the Collection page's counters after an import.
+settings and results surviving another page; the figure type filter; the Collection page's counters after an
+import.
 
 Uploads go through the real upload widget (``AppTest`` uploads files since Streamlit 1.67).
 """
@@ -167,6 +168,20 @@ def test_settings_and_results_survive_another_page(demo_copy: Path) -> None:
     assert at.radio(key="query_source").value == "A figure of the collection"
     assert at.session_state["search"].result.hits == hits
     assert at.subheader[0].value == "10 results"
+
+
+def test_the_figure_type_filter_keeps_only_figures_of_those_types(demo_copy: Path) -> None:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    at.radio(key="query_source").set_value("A figure of the collection").run()
+    at.multiselect(key="figure_kinds").set_value(["chart", "table"]).run()
+    at.button(key="search_button").click().run()
+    assert at.session_state["search"].result.hits == []  # the demo draws objects only
+    assert any("check the filters" in w.value for w in at.warning)
+    at.multiselect(key="figure_kinds").set_value(["drawing"]).run()
+    at.button(key="search_button").click().run()
+    hits = at.session_state["search"].result.hits
+    assert hits and {hit.figure_kind for hit in hits} == {"drawing"}
+    assert any("drawing · score" in card.value for card in at.markdown)  # each card names its figure's type
 
 
 def test_the_collection_counters_follow_an_upload_import(demo_copy: Path, tmp_path: Path) -> None:

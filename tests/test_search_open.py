@@ -1,7 +1,7 @@
 """A searcher opens without reading a row a figure, and its searches are still exact over what filters allow.
 
-A small collection is fabricated in a temp folder (publications and figures in SQLite, random stored vectors,
-exact indexes; no drawing, no encoder), so every result can be checked against a brute-force search.
+A small collection is fabricated in a temp folder (:mod:`tests.fabricated`), so every result can be checked
+against a brute-force search.
 """
 
 from __future__ import annotations
@@ -10,84 +10,15 @@ import numpy as np
 import pytest
 
 from patimg.collection import Collection
-from patimg.indexes import build_index
-from patimg.indexes.generations import new_generation, publish
 from patimg.search import Searcher, SearchFilters
-from patimg.types import Figure, Patent
 from patimg.vectors import IdRows, VectorStore
-
-DIMS = {"visual": 16, "text": 8}
-CLASSES = ("B64C 25/00", "A61B 5/00", "F04D 29/38", "B62K 11/02")
-
-
-def unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
-    rows = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+from tests.fabricated import exact_hits, fabricated_collection
 
 
 @pytest.fixture()
 def collection(tmp_path) -> Collection:
-    """12 publications (US and EP, 2001-2012, one or two classes) of 4 figures each; every figure has a visual
-    vector, two in three a text vector; both indexes exact."""
-    collection = Collection.create(tmp_path / "c")
-    for p in range(12):
-        office = "US" if p % 3 else "EP"
-        patent = Patent(
-            patent_id=f"{office}{100 + p}B1",
-            office=office,
-            date=f"{2001 + p}-06-01",
-            ipc=(CLASSES[p % 4],),
-            cpc=(CLASSES[(p + 1) % 4],) if p % 2 else (),
-        )
-        figures = [
-            Figure(
-                figure_id=f"{patent.patent_id}-D{k:05d}-f1", patent_id=patent.patent_id, caption=f"FIG. {k}"
-            )
-            for k in range(1, 5)
-        ]
-        collection.write_publication(
-            source_key=patent.patent_id,
-            source="fabricated",
-            source_kind="uspto",
-            patent=patent,
-            sentences=[],
-            figure_descriptions={},
-            figures=figures,
-            labels={},
-            links=[],
-        )
-    ids = [f.figure_id for f in collection.figure_records()]
-    generation = new_generation(collection.path / "indexes")
-    for seed, channel in enumerate(DIMS):
-        channel_ids = ids if channel == "visual" else [f for i, f in enumerate(ids) if i % 3]
-        vectors = unit_rows(len(channel_ids), DIMS[channel], seed)
-        info = {"name": f"test-{channel}", "dim": DIMS[channel]}
-        VectorStore.of(collection, channel).save(channel_ids, vectors, info)
-        build_index(
-            vectors,
-            channel_ids,
-            out_dir=generation / channel,
-            channel=channel,
-            encoder_info=info,
-            kind="flat",
-        )
-    publish(collection.path / "indexes", generation)
-    return collection
-
-
-def exact_hits(collection: Collection, channel: str, query: str, k: int, keep_patent) -> list[str]:
-    """Brute force: the top ``k`` figures of ``channel`` whose publication passes ``keep_patent``, query left out."""
-    ids, vectors, _ = VectorStore.of(collection, channel).load()
-    patent_of = {f.figure_id: f.patent_id for f in collection.figure_records()}
-    patents = {p.patent_id: p for p in collection.patent_records()}
-    scores = vectors @ vectors[ids.index(query)]
-    order = np.argsort(-scores, kind="stable")
-    allowed = [
-        ids[r]
-        for r in order
-        if ids[r] != query and ids[r] in patent_of and keep_patent(patents[patent_of[ids[r]]])
-    ]
-    return allowed[:k]
+    """The fabricated collection (:func:`tests.fabricated.fabricated_collection`)."""
+    return fabricated_collection(tmp_path / "c")
 
 
 def test_opening_reads_no_row_a_figure_and_only_a_filter_reads_them_once(collection, monkeypatch):

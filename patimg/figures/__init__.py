@@ -1,4 +1,5 @@
-"""Drawing images to figures: safe loading, sheet splitting by caption, cropping, and drawing the labels read.
+"""Drawing images to figures: safe loading, sheet splitting by caption, cropping, telling what each figure shows
+(drawing, diagram, chart, chemical structure, table), and drawing the labels read.
 
 Typical use (what ``patimg.ingest`` does per image)::
 
@@ -11,6 +12,7 @@ Typical use (what ``patimg.ingest`` does per image)::
 from __future__ import annotations
 
 from patimg.figures.captions import Caption, figure_number, find_captions, header_band
+from patimg.figures.kind import figure_kind
 from patimg.figures.loading import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, load_drawing, load_drawing_pages
 from patimg.figures.pipeline import DRAWING_KINDS, DrawingFigures, figures_from_drawing
 from patimg.figures.rendering import crop_figure, render_labels
@@ -25,6 +27,7 @@ __all__ = [
     "DrawingFigures",
     "FigureRegion",
     "crop_figure",
+    "figure_kind",
     "figure_number",
     "find_captions",
     "figures_from_drawing",
