@@ -7,9 +7,9 @@ upright, cuts it into figures, tells what each shows (:func:`patimg.figures.figu
 (:mod:`patimg.ingest`) touches the collection, so every engine gives the same collection.
 
 Reading is the slow part of ingest (seconds a sheet on a CPU, almost all of it the OCR networks), so a
-publication's sheets are read in parallel: one worker process per core, each with its OCR backend loaded once
-and its ONNX Runtime limited to its share of the cores (one process per core beats one process with many
-threads on the small inputs a recogniser gets).
+publication's sheets are read in parallel: one worker process per two cores, each with its OCR backend loaded
+once and its networks on two threads (a fixed count, so that every reader reads alike; a process per two cores
+beats one process with many threads on the small inputs a recogniser gets).
 """
 
 from __future__ import annotations
@@ -157,12 +157,16 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
     return SheetReading(image_name=job.path.name, crops=tuple(crops))
 
 
+#: Cores one reader keeps busy: its OCR networks run on two threads (:data:`patimg.ocr.rapid.OPENVINO_THREADS`).
+READER_CORES = 2
+
+
 def default_workers() -> int:
-    """Worker processes for reading: ``PATIMG_WORKERS`` when set, else one per core."""
+    """Worker processes for reading: ``PATIMG_WORKERS`` when set, else one per :data:`READER_CORES` cores."""
     configured = os.environ.get("PATIMG_WORKERS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return max(1, os.cpu_count() or 1)
+    return max(1, (os.cpu_count() or 1) // READER_CORES)
 
 
 # The backend of a worker process, loaded once by the pool's initializer.

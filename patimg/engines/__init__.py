@@ -35,7 +35,7 @@ def open_readers(engine: str, *, ocr: str, workers: int | None, ray_address: str
         engine: ``"local"`` (:class:`patimg.reading.SheetReaders`) or ``"ray"``
             (:class:`patimg.engines.ray_reading.RaySheetReaders`).
         ocr: OCR backend name.
-        workers: Readers at once (processes, or Ray actors); default one per core (of the Ray cluster).
+        workers: Readers at once (processes, or Ray actors); default one per two cores (of the Ray cluster).
         ray_address: The Ray cluster to use; default a Ray started on this machine for as long as this lasts.
 
     Raises:
@@ -50,9 +50,11 @@ def open_readers(engine: str, *, ocr: str, workers: int | None, ray_address: str
         return
     from patimg.engines.ray_reading import RaySheetReaders
     from patimg.engines.ray_session import ray_session
+    from patimg.reading import READER_CORES
 
-    with ray_session(ray_address, cpus=workers) as cluster:
-        yield RaySheetReaders(ocr, actors=workers or cluster.cpus)
+    # Each reader actor asks for READER_CORES CPUs: a Ray started here gets that many per actor asked for.
+    with ray_session(ray_address, cpus=workers * READER_CORES if workers else None) as cluster:
+        yield RaySheetReaders(ocr, actors=workers or max(1, cluster.cpus // READER_CORES))
 
 
 @contextlib.contextmanager

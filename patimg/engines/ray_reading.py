@@ -16,7 +16,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterator, Sequence
 
-from patimg.reading import SheetJob, SheetReading, read_sheet, reader_ocr, with_image_bytes
+from patimg.reading import READER_CORES, SheetJob, SheetReading, read_sheet, reader_ocr, with_image_bytes
 
 #: Sheets handed to one Ray Data run, per actor: enough that starting the actors is a small part of the run.
 SHEETS_PER_ACTOR = 32
@@ -53,7 +53,7 @@ class RaySheetReaders:
 
     Args:
         ocr: OCR backend name.
-        actors: Reader actors at once (one CPU each).
+        actors: Reader actors at once (:data:`patimg.reading.READER_CORES` CPUs each).
     """
 
     def __init__(self, ocr: str, *, actors: int) -> None:
@@ -80,7 +80,7 @@ class RaySheetReaders:
             reader_actor(self.ocr),
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=min(self.actors, len(rows))),
-            num_cpus=1,
+            num_cpus=READER_CORES,
         )
         early: dict[int, SheetReading] = {}  # read before a sheet ahead of them
         next_position = 0

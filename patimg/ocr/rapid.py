@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from PIL import Image
 
 
+#: OpenVINO threads of every reader, whatever the machine. Fixed: with another thread count OpenVINO sums in
+#: another order, which moves confidences in their last digits, and a collection must be the same whatever the
+#: number of readers. Two: two threads of one process share the networks' weights in the cache; on this project's
+#: 2-vCPU machine one reader on two threads read 1.03 s a sheet, two readers on one thread each 1.41 s.
+OPENVINO_THREADS = 2
+
+
 def _openvino_installed() -> bool:
     try:
         import openvino  # noqa: F401
@@ -37,13 +44,10 @@ class _OpenVinoNetwork:
         # float32 everywhere: OpenVINO would pick bfloat16 on CPUs with AMX, which reads 1.4x faster again but
         # changes reads (F1 0.930 instead of 0.939 on the ground truth), and the same sheet must read the same
         # on every machine.
-        # One thread always: OpenVINO's sums run in another order with another thread count, which moves
-        # confidences in the last digits, and a collection must be the same whatever the number of readers
-        # (parallelism comes from reader processes, one per core).
         config = {
             "PERFORMANCE_HINT": "LATENCY",
             "INFERENCE_PRECISION_HINT": "f32",
-            "INFERENCE_NUM_THREADS": 1,
+            "INFERENCE_NUM_THREADS": OPENVINO_THREADS,
         }
         core = ov.Core()
         self._compiled = core.compile_model(core.read_model(model_path), "CPU", config)
@@ -58,7 +62,7 @@ class RapidOcrBackend:
 
     Args:
         threads: ONNX Runtime intra-op threads (default: env ``PATIMG_OCR_THREADS`` or all cores); OpenVINO
-            always runs one (see :class:`_OpenVinoNetwork`).
+            always runs :data:`OPENVINO_THREADS`.
         box_thresh: Detector box score threshold; lower finds fainter small numerals.
         unclip_ratio: How far detected text regions are grown before cropping.
         runtime: What runs the networks (default: env ``PATIMG_OCR_RUNTIME`` or ``"auto"``, OpenVINO when
