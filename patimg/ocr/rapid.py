@@ -51,7 +51,6 @@ class _OpenVinoNetwork:
         }
         core = ov.Core()
         self._compiled = core.compile_model(core.read_model(model_path), "CPU", config)
-        self.precision = str(self._compiled.get_property("INFERENCE_PRECISION_HINT"))
 
     def __call__(self, inputs):
         return [self._compiled(inputs)[0]]
