@@ -16,7 +16,7 @@ from tests.realdata import shared_data_path
 from tests.test_report import assert_self_contained
 
 QUERY_FIGURE_KEYS = {"figure", "caption", "signs", "linked_signs", "hits"}
-HIT_KEYS = {"figure_id", "patent", "caption", "score", "scores", "ranks", "rank"}
+HIT_KEYS = {"figure_id", "patent", "caption", "figure_kind", "score", "scores", "ranks", "rank"}
 
 
 def run_cli(capsys, *args) -> tuple[int, str, str]:
