@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from shared_data import DATA, REPO
+from shared_data import REPO, real_sources
 
 
 def _run(engine: str, workers: int, sources: list[Path], collection: Path) -> dict:
@@ -64,13 +64,8 @@ def main() -> int:
     parser.add_argument("--sheets-per-publication", type=float, default=10.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    sources = args.sources or [
-        DATA / "patents" / "us-grants" / "US12448249-20251021",
-        DATA / "patents" / "ep" / "EP1667425",
-    ]
-    missing = [s for s in sources if not s.exists()]
-    if missing:
-        print(f"skipped: real data not found: {', '.join(map(str, missing))}", file=sys.stderr)
+    sources = real_sources(args.sources, "patents/us-grants/US12448249-20251021", "patents/ep/EP1667425")
+    if sources is None:
         return 0
     sys.path.insert(0, str(REPO))  # the collections are compared with the tests' helper
     from tests.stored import stored_rows

@@ -30,7 +30,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from shared_data import DATA
+from shared_data import real_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("parse", "load", "detect", "rotation", "recognise", "split", "link", "write")
@@ -183,13 +183,8 @@ def main() -> int:
     parser.add_argument("--no-stages", action="store_true", help="end-to-end measurement only")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    sources = args.sources or [
-        DATA / "patents" / "us-grants" / "US12448254-20251021",
-        DATA / "patents" / "ep" / "EP1667425",
-    ]
-    missing = [s for s in sources if not s.exists()]
-    if missing:
-        print(f"skipped: real data not found: {', '.join(map(str, missing))}", file=sys.stderr)
+    sources = real_sources(args.sources, "patents/us-grants/US12448254-20251021", "patents/ep/EP1667425")
+    if sources is None:
         return 0
     cores = os.cpu_count() or 1
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
