@@ -52,10 +52,44 @@ DIRECTION_LEAD = 1.8
 VERTICAL_ASPECT = 1.0
 #: Below this confidence an upright read is retried a quarter turn either way.
 RETRY_CONFIDENCE = 0.9
+#: Text this close to an edge of the sheet (share of the side) is in the margin: a US sheet's header ("U.S. Patent
+#: ... Sheet 5 of 9") is printed along the page's top however the drawing is turned, so it says how the page is
+#: turned, not the drawing (generated turned sheets were read upright on its evidence). Patent rules keep drawings
+#: 2.5 cm from the top and 1.5 cm from the other edges.
+MARGIN_SHARE = 0.06
+#: Margin text is left out of the rotation evidence only when at least this many boxes remain.
+MIN_DRAWING_BOXES = 3
 #: Lone characters found by connected components are kept only above this confidence.
 GLYPH_CONFIDENCE = 0.85
 #: A lone character read this often on one sheet is a pattern, not a sign.
 GLYPH_REPEAT_LIMIT = 5
+
+
+def _drawing_boxes(boxes: list[Box], gray_shape: tuple[int, ...]) -> list[Box]:
+    """``boxes`` without a header line in the margin (``U.S. Patent | date | Sheet 5 of 9 | number``: two boxes or
+    more along one edge), unless too few would remain. A lone box near an edge stays: on an image cropped to one
+    figure (an EP package's), the caption itself can sit there."""
+    height, width = gray_shape[:2]
+    mx, my = MARGIN_SHARE * width, MARGIN_SHARE * height
+    bands: dict[str, list[Box]] = {}
+    for b in boxes:
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        edge = (
+            "top"
+            if cy < my
+            else "bottom"
+            if cy > height - my
+            else "left"
+            if cx < mx
+            else "right"
+            if cx > width - mx
+            else ""
+        )
+        if edge:
+            bands.setdefault(edge, []).append(b)
+    header = {id(b) for band in bands.values() if len(band) >= 2 for b in band}
+    inside = [b for b in boxes if id(b) not in header]
+    return inside if len(inside) >= MIN_DRAWING_BOXES else boxes
 
 
 def _sample(boxes: list[Box], gray_shape: tuple[int, ...], count: int) -> list[Box]:
@@ -105,6 +139,8 @@ def rotation_from_boxes(ocr: OcrBackend, gray: np.ndarray, boxes: list[Box]) -> 
     that is still unsure (or the shapes left every turn open) is the sample read under all four turns,
     the test that used to run on every sheet (about 60% of a sheet's reading time went to it).
     """
+    boxes = _drawing_boxes(boxes, gray.shape)
+    candidates = candidate_rotations(boxes)
     sample = [crop(gray, b) for b in _sample(boxes, gray.shape, ROTATION_SAMPLE)]
     if not sample:
         return 0
@@ -117,7 +153,6 @@ def rotation_from_boxes(ocr: OcrBackend, gray: np.ndarray, boxes: list[Box]) -> 
             qualities[turn, i] = read_quality(text, confidence)
         return sum(qualities[turn, i] for i in range(count))
 
-    candidates = candidate_rotations(boxes)
     if len(candidates) == 2:
         settled = _direction_vote(ocr, sample[:QUICK_SAMPLE], candidates[0])
         if settled is not None:
