@@ -74,17 +74,8 @@ def _drawing_boxes(boxes: list[Box], gray_shape: tuple[int, ...]) -> list[Box]:
     bands: dict[str, list[Box]] = {}
     for b in boxes:
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-        edge = (
-            "top"
-            if cy < my
-            else "bottom"
-            if cy > height - my
-            else "left"
-            if cx < mx
-            else "right"
-            if cx > width - mx
-            else ""
-        )
+        edges = {"top": cy < my, "bottom": cy > height - my, "left": cx < mx, "right": cx > width - mx}
+        edge = next((name for name, near in edges.items() if near), None)
         if edge:
             bands.setdefault(edge, []).append(b)
     header = {id(b) for band in bands.values() if len(band) >= 2 for b in band}

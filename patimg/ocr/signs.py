@@ -116,14 +116,18 @@ def _classify_token(token: str) -> tuple[str, str]:
     return OTHER, token
 
 
+def _all_signs(text: str) -> list[tuple[str, str]]:
+    """The separated parts of ``text`` (``"106, 114"``) classified, when every one is a reference sign; else ``[]``."""
+    parts = [_classify_token(part) for part in _SEPARATORS.split(_clean(text)) if _clean(part)]
+    return parts if parts and all(kind == REFERENCE for kind, _ in parts) else []
+
+
 def _signs_only(text: str) -> list[tuple[str, str]]:
     """``text`` as reference signs of two characters or more, or ``[]`` when any part is something else."""
     if _RANGE.search(text) or _TILDE_RANGE.search(text):
         return []
-    signs = [_classify_token(part) for part in _SEPARATORS.split(_clean(text)) if _clean(part)]
-    if signs and all(kind == REFERENCE and len(value.rstrip("'")) >= 2 for kind, value in signs):
-        return signs
-    return []
+    signs = _all_signs(text)
+    return signs if all(len(value.rstrip("'")) >= 2 for _, value in signs) else []
 
 
 def _caption_and_signs(text: str) -> list[tuple[str, str]]:
@@ -181,9 +185,7 @@ def split_drawing_text(text: str) -> list[tuple[str, str]]:
     whole = _classify_token(cleaned)
     if whole[0] == REFERENCE:
         return [whole]
-    parts = [part for part in _SEPARATORS.split(_clean(cleaned)) if _clean(part)]
-    if len(parts) > 1:
-        classified = [_classify_token(part) for part in parts]
-        if all(kind == REFERENCE for kind, _ in classified):
-            return classified
+    signs = _all_signs(cleaned)
+    if len(signs) > 1:
+        return signs
     return [(OTHER, _clean(cleaned))]
