@@ -51,12 +51,12 @@ def ingest(
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
-        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per two cores; 1 reads
+        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per core; 1 reads
             in this process). Ray: actors (default one per CPU of the cluster). The collection is the same
             whatever the number.
-        engine: ``"local"`` reads each publication's drawings on this machine; ``"ray"`` reads many
-            publications' drawings at once on a Ray cluster (:mod:`patimg.ingest_ahead`). The collection is the
-            same either way: this process alone writes it.
+        engine: ``"local"`` reads on this machine (with several workers, many publications' drawings at once,
+            :mod:`patimg.ingest_ahead`); ``"ray"`` reads many publications' drawings at once on a Ray cluster.
+            The collection is the same either way: this process alone writes it.
         ray_address: The Ray cluster (``host:port``, ``ray://host:port``, ``auto``); default: Ray is started on
             this machine for the run.
         progress: Optional ``progress(stage, done, total, item)`` callback: stage ``"ingest"`` per
@@ -82,7 +82,7 @@ def ingest(
         )
         with contextlib.closing(publications) as batches:
             units = found_units(batches, store=store, report=report, tally=tally)
-            if engine == "local":
+            if engine == "local" and readers.window_sheets == 1:
                 for unit in units:
                     tally.announce(unit)
                     with file_lock(work / f"{unit.key}.lock"):

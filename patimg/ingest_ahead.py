@@ -1,7 +1,8 @@
 """Ingest reading ahead: many publications' drawings read in one pass of the engine, stored one by one in order.
 
 The Ray engine starts its readers for each pass (:mod:`patimg.engines.ray_reading`), so one publication at a
-time would spend more time starting than reading. Here publication units are planned (:func:`plan_unit`: text
+time would spend more time starting than reading; a local pool of workers would wait at the end of each
+publication for its last sheet. Here publication units are planned (:func:`plan_unit`: text
 parsed, figures named, each image's bytes taken, so an archive's files may be deleted once its batch is
 planned) until a window holds ``readers.window_sheets`` sheets; the engine then reads the whole window, and each
 unit is stored, in order, as soon as its readings are in, by this process alone, with the same functions as the

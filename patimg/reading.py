@@ -7,9 +7,9 @@ upright, cuts it into figures, tells what each shows (:func:`patimg.figures.figu
 (:mod:`patimg.ingest`) touches the collection, so every engine gives the same collection.
 
 Reading is the slow part of ingest (seconds a sheet on a CPU, almost all of it the OCR networks), so a
-publication's sheets are read in parallel: one worker process per two cores, each with its OCR backend loaded
-once and its networks on two threads (a fixed count, so that every reader reads alike; a process per two cores
-beats one process with many threads on the small inputs a recogniser gets).
+publication's sheets are read in parallel: one worker process per core, each with its OCR backend loaded once
+and its networks on two threads (a fixed count, so that every reader reads alike; processes beat one process
+with many threads on the small inputs a recogniser gets, and keep the cores busy while a reader is in Python).
 """
 
 from __future__ import annotations
@@ -157,8 +157,12 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
     return SheetReading(image_name=job.path.name, crops=tuple(crops))
 
 
-#: Cores one reader keeps busy: its OCR networks run on two threads (:data:`patimg.ocr.rapid.OPENVINO_THREADS`).
-READER_CORES = 2
+#: Cores per reader. One, though its OCR networks run on two threads (:data:`patimg.ocr.rapid.OPENVINO_THREADS`):
+#: a reader spends about a third of a sheet in single-threaded Python. Measured on 2 cores, 42 sheets read after
+#: the start: 2 readers 0.47 s a sheet, 1 reader 0.56 s.
+READER_CORES = 1
+#: Sheets a pool's :meth:`SheetReaders.read` is given at once, per worker.
+SHEETS_PER_WORKER = 8
 
 
 def default_workers() -> int:
@@ -224,6 +228,10 @@ class SheetReaders:
     def __init__(self, ocr: str = "rapidocr", *, workers: int | None = None) -> None:
         self.ocr = ocr
         self.workers = workers or default_workers()
+        # Sheets to give read() at once (patimg.ingest_ahead): many publications' for a pool, so that no worker
+        # waits at the end of each publication (16 workers on 10-sheet publications would idle a third of the
+        # time); one publication when reading in this process.
+        self.window_sheets = 1 if self.workers == 1 else SHEETS_PER_WORKER * self.workers
         self._pool = None
         self._local_ocr = None
 

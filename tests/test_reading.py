@@ -16,21 +16,28 @@ from tests.stored import stored_rows
 
 @pytest.mark.slow
 def test_worker_pool_gives_the_same_collection_with_progress_per_sheet(shared_data, tmp_path):
+    # Two publications: a pool reads both publications' sheets in one pass (no worker waits at the end of the
+    # first), and each is stored as its readings come in.
     grant = shared_data / "patents" / "us-grants" / "US12448249-20251021"
+    second = shared_data / "patents" / "us-grants" / "US12448730-20251021"
     seen: list[tuple[str, int, int, str]] = []
-    here = ingest([grant], collection=tmp_path / "here", workers=1)
+    here = ingest([grant, second], collection=tmp_path / "here", workers=1)
     pooled = ingest(
-        [grant], collection=tmp_path / "pool", workers=2, progress=lambda *event: seen.append(event)
+        [grant, second], collection=tmp_path / "pool", workers=2, progress=lambda *event: seen.append(event)
     )
     assert here.errors == pooled.errors == []
-    assert here.figures == pooled.figures == 11
+    assert here.added == pooled.added == ["US12448249B2", "US12448730B2"]
+    assert here.figures == pooled.figures
     assert stored_rows(tmp_path / "here") == stored_rows(tmp_path / "pool")
     sheets = [event for event in seen if event[0] == "read sheets"]
-    # The 6 drawing sheets (the front-page drawing D00000 repeats one of them and is not read).
+    # The 6 drawing sheets of the first (the front-page drawing D00000 repeats one of them and is not read),
+    # then the 2 of the second.
     images = sorted(p.name for p in grant.glob("*.TIF") if not p.stem.endswith("D00000"))
     # One event before each image (named), one when all are read.
-    assert [(done, total) for _, done, total, _ in sheets] == [(i, 6) for i in range(7)]
-    assert sorted(item for _, done, _, item in sheets if done < 6) == images
+    assert [(done, total) for _, done, total, _ in sheets] == [(i, 6) for i in range(7)] + [
+        (i, 2) for i in range(3)
+    ]
+    assert sorted(item for _, done, total, item in sheets if total == 6 and done < 6) == images
 
 
 def test_a_bad_image_read_in_a_worker_is_reported_by_name(tmp_path):

@@ -35,7 +35,7 @@ def open_readers(engine: str, *, ocr: str, workers: int | None, ray_address: str
         engine: ``"local"`` (:class:`patimg.reading.SheetReaders`) or ``"ray"``
             (:class:`patimg.engines.ray_reading.RaySheetReaders`).
         ocr: OCR backend name.
-        workers: Readers at once (processes, or Ray actors); default one per two cores (of the Ray cluster).
+        workers: Readers at once (processes, or Ray actors); default one per core (of the Ray cluster).
         ray_address: The Ray cluster to use; default a Ray started on this machine for as long as this lasts.
 
     Raises:
