@@ -32,11 +32,10 @@ def glyph_boxes(gray: np.ndarray, *, dpi: float = 300.0, known: list[Box] = ()) 
         known: Boxes already found by the text detector; candidates touching them are dropped.
     """
     import cv2
-    import numpy as np
 
     factor = dpi / 300.0
     low, high = MIN_CHAR_PX * factor, MAX_CHAR_PX * factor
-    ink = (gray < 128).astype(np.uint8)
+    _, ink = cv2.threshold(gray, 127, 1, cv2.THRESH_BINARY_INV)  # 1 where gray < 128
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     chars = []
     for x, y, w, h, area in stats[1:count]:
