@@ -25,7 +25,7 @@ from app_pages.common import (
 from app_pages.components import md_escape
 from app_pages.search_query import drawing_query, figure_query, publication_query, text_query
 from app_pages.search_results import ShownSearch, show_results
-from patimg.search import SearchFilters, SearchSettings
+from patimg.search_records import SearchFilters, SearchSettings
 from patimg.vocabulary import CHANNELS, FIGURE_KINDS, FUSION_RULES
 
 #: The OCR backend query drawings are read with: the one the app's searcher reads them with (its default).

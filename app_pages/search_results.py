@@ -25,7 +25,7 @@ from patimg.document_query import DocumentResult
 from patimg.errors import PatImgError
 from patimg.multi_query import fuse_query_hits, hits_by_patent
 from patimg.publication_links import publication_links
-from patimg.search import SearchSettings
+from patimg.search_records import SearchSettings
 from patimg.vocabulary import MARKS
 
 GRID_COLUMNS = 4
@@ -326,7 +326,7 @@ def _exports(collection, shown: ShownSearch, examiner: str, hits, patents: _Pate
     """The examiner's notes, the report (made on a click, so it holds the notes just typed), the CSV."""
     import pandas as pd
 
-    from patimg.search import hits_to_rows
+    from patimg.search_records import hits_to_rows
 
     st.divider()
     notes = st.text_area("Examiner's notes (they go into the report)", key="examiner_notes", height=100)

@@ -18,7 +18,7 @@ from patimg.vocabulary import CHANNELS, FIGURE_KINDS, FUSION_RULES, INDEXED_CHAN
 
 
 def _search_settings(args: argparse.Namespace):
-    from patimg.search import SearchFilters, SearchSettings
+    from patimg.search_records import SearchFilters, SearchSettings
 
     filters = SearchFilters(
         office=args.office,
@@ -95,7 +95,8 @@ def _check_options(args: argparse.Namespace) -> str:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from patimg.figures import load_drawing
-    from patimg.search import Searcher, hits_to_json
+    from patimg.search import Searcher
+    from patimg.search_records import hits_to_json
 
     examiner = _check_options(args)
     searcher = Searcher(args.collection, ocr=args.ocr)

@@ -35,7 +35,7 @@ from patimg.vocabulary import FIGURE_KINDS
 
 if TYPE_CHECKING:
     from patimg.collection import Collection
-    from patimg.search import SearchFilters
+    from patimg.search_records import SearchFilters
 
 
 def normalise_class(value: str) -> str:

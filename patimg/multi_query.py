@@ -31,7 +31,7 @@ from patimg.types import Hit
 
 if TYPE_CHECKING:
     from patimg.document_query import QueryFigure
-    from patimg.search import SearchResult
+    from patimg.search_records import SearchResult
 
 #: Most query figures one search takes: the issue's "several query images at once (up to 7)".
 MAX_QUERY_FIGURES = 7

@@ -31,7 +31,7 @@ from patimg.collection import Collection
 from patimg.document_query import DocumentResult
 from patimg.errors import BadInputError
 from patimg.publication_links import publication_links
-from patimg.search import SearchResult, SearchSettings
+from patimg.search_records import SearchResult, SearchSettings
 from patimg.types import Hit, SignLink
 from patimg.vocabulary import MARKS, Mark
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from patimg.evaluation.store import JudgmentStore, SearchLogEntry
-from patimg.search import SearchFilters, SearchResult, SearchSettings
+from patimg.search_records import SearchFilters, SearchResult, SearchSettings
 from patimg.types import Figure, Hit
 
 #: Log entries read per search listed (a publication's search has an entry per figure).

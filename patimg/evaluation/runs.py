@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from patimg.evaluation.queries import QuerySpec
-from patimg.search import SearchSettings
+from patimg.search_records import SearchSettings
 from patimg.vocabulary import METHODS, Method, Progress
 
 
