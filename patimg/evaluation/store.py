@@ -24,131 +24,38 @@ import os
 import sqlite3
 import urllib.parse
 import uuid
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from patimg.errors import BadInputError, PatImgError
-from patimg.vocabulary import AGGREGATES
+from patimg.evaluation.judgment_schema import SCHEMA
+from patimg.evaluation.judgments import (
+    ADJUDICATOR,
+    GRADES,
+    QUERY_KINDS,
+    TAGS,
+    WITHDRAWN,
+    JudgedQuery,
+    Judgment,
+    SearchLogEntry,
+    qrels_from_judgments,
+)
 
-#: The annotator name final grades are recorded under when annotators disagree (the adjudication view).
-ADJUDICATOR = "adjudicated"
-#: The grades, as assessors use them (UPAIR, IPRally): 0 not relevant, 1 marginal, 2 relevant, 3 highly relevant.
-GRADES = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "highly relevant"}
-#: Why a result is relevant: it looks alike, it means the same, or it shows a part of the query's object.
-TAGS = ("visual", "semantic", "part")
-#: The history's grade of a judgment taken back.
-WITHDRAWN = -1
-
-QUERY_KINDS = ("figure", "image", "text")
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS queries (
-    query_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('figure', 'image', 'text')),
-    figure_id TEXT NOT NULL DEFAULT '',
-    image_sha256 TEXT NOT NULL DEFAULT '',
-    image_path TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL DEFAULT '',
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS judgments (
-    query_id TEXT NOT NULL,
-    figure_id TEXT NOT NULL,
-    annotator TEXT NOT NULL,
-    grade INTEGER NOT NULL,
-    time TEXT NOT NULL,
-    tags TEXT NOT NULL DEFAULT '',
-    note TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (query_id, figure_id, annotator)
-);
-CREATE TABLE IF NOT EXISTS judgment_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    query_id TEXT NOT NULL,
-    figure_id TEXT NOT NULL,
-    annotator TEXT NOT NULL,
-    grade INTEGER NOT NULL,
-    time TEXT NOT NULL,
-    tags TEXT NOT NULL DEFAULT '',
-    note TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS judgment_history_pair ON judgment_history (query_id, figure_id);
-CREATE TRIGGER IF NOT EXISTS judgment_history_no_update BEFORE UPDATE ON judgment_history
-BEGIN SELECT RAISE(ABORT, 'judgment_history is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS judgment_history_no_delete BEFORE DELETE ON judgment_history
-BEGIN SELECT RAISE(ABORT, 'judgment_history is append-only'); END;
-CREATE TABLE IF NOT EXISTS search_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    time TEXT NOT NULL,
-    user TEXT NOT NULL,
-    query_id TEXT NOT NULL DEFAULT '',
-    query_json TEXT NOT NULL,
-    settings_json TEXT NOT NULL,
-    hits_json TEXT NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True)
-class JudgedQuery:
-    """A query that results are judged for.
-
-    Attributes:
-        query_id: ``q`` + 12 hex digits, derived from the content below.
-        kind: ``"figure"`` (a collection figure), ``"image"`` (an uploaded image) or ``"text"``.
-        figure_id: The query figure, for kind ``figure``.
-        image_sha256: SHA-256 of the uploaded image bytes, for kind ``image``.
-        image_path: Path of the stored copy of the uploaded image (kept under the store's folder in
-            ``query_images/<sha256><suffix>``), or ``""``.
-        text: Query text (alone, or added to a figure/image query).
-        created: ISO UTC time the query was first added.
-    """
-
-    query_id: str
-    kind: str
-    figure_id: str = ""
-    image_sha256: str = ""
-    image_path: str = ""
-    text: str = ""
-    created: str = ""
-
-
-@dataclass(frozen=True)
-class Judgment:
-    """One annotator's grade of one figure for one query (current, or a history entry).
-
-    Attributes:
-        grade: 0 not relevant, 1 marginal, 2 relevant, 3 highly relevant (:data:`GRADES`); in the history,
-            :data:`WITHDRAWN` marks a judgment taken back (undo).
-        tags: Why (``"visual"``, ``"semantic"``, ``"part"``: see :data:`TAGS`).
-        note: The annotator's free text.
-    """
-
-    query_id: str
-    figure_id: str
-    grade: int
-    annotator: str
-    time: str
-    tags: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class SearchLogEntry:
-    """One logged search: who asked what with which settings, and what came back."""
-
-    entry_id: int
-    time: str
-    user: str
-    query_id: str
-    query: dict[str, Any]
-    settings: dict[str, Any]
-    hits: list[Any]
+#: What a judgment is lives in :mod:`patimg.evaluation.judgments`; named here too, where judgments are stored.
+__all__ = [
+    "ADJUDICATOR",
+    "GRADES",
+    "QUERY_KINDS",
+    "TAGS",
+    "WITHDRAWN",
+    "JudgedQuery",
+    "Judgment",
+    "JudgmentStore",
+    "SearchLogEntry",
+]
 
 
 def _now() -> str:
@@ -187,7 +94,7 @@ class JudgmentStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
             for table in ("judgments", "judgment_history"):  # stores from before tags and notes gain them
                 columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
                 for column in ("tags", "note"):
@@ -203,7 +110,7 @@ class JudgmentStore:
             db = sqlite3.connect(uri, uri=True, isolation_level=None)
         else:  # nothing judged yet, and nothing can be: an empty store
             db = sqlite3.connect(":memory:", isolation_level=None)
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
         try:
             db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             db.row_factory = sqlite3.Row
@@ -423,39 +330,11 @@ class JudgmentStore:
         return [_judgment(row) for row in rows]
 
     def qrels(self, *, aggregate: str = "max", annotator: str | None = None) -> dict[str, dict[str, int]]:
-        """Current judgments as qrels: query id -> figure id -> grade.
-
-        Args:
-            aggregate: How several annotators' grades combine: ``"max"`` (relevant if anyone says so),
-                ``"majority"`` (the grade most annotators gave; a tie goes to the lower grade, since a split
-                vote is no majority for relevance) or ``"adjudicated"`` (the grade :data:`ADJUDICATOR`
-                recorded where there is one, else the majority).
-            annotator: Only this annotator's judgments (then ``aggregate`` does not matter).
-        """
-        if aggregate not in AGGREGATES:
-            raise BadInputError("aggregate", f"{aggregate!r} is not one of {', '.join(AGGREGATES)}")
-        grades: dict[tuple[str, str], list[int]] = {}
-        decided: dict[tuple[str, str], int] = {}
-        for judgment in self.judgments(annotator=annotator):
-            key = (judgment.query_id, judgment.figure_id)
-            if judgment.annotator == ADJUDICATOR and annotator is None:
-                decided[key] = judgment.grade
-                continue
-            grades.setdefault(key, []).append(judgment.grade)
-        qrels: dict[str, dict[str, int]] = {}
-        for (query_id, figure_id), values in sorted(grades.items()):
-            if aggregate == "adjudicated" and (query_id, figure_id) in decided:
-                grade = decided[(query_id, figure_id)]
-            elif aggregate == "max":
-                grade = max(values)
-            else:
-                counts = Counter(values)
-                grade = min(counts, key=lambda g: (-counts[g], g))
-            qrels.setdefault(query_id, {})[figure_id] = grade
-        if aggregate == "adjudicated":
-            for (query_id, figure_id), grade in sorted(decided.items()):
-                qrels.setdefault(query_id, {}).setdefault(figure_id, grade)
-        return qrels
+        """Current judgments as qrels: query id -> figure id -> grade (``aggregate`` and ``annotator`` as in
+        :func:`patimg.evaluation.judgments.qrels_from_judgments`)."""
+        return qrels_from_judgments(
+            self.judgments(annotator=annotator), aggregate=aggregate, annotator=annotator
+        )
 
     def import_qrels(self, path: str | Path, *, annotator: str) -> int:
         """Record every line of a TREC qrels file as ``annotator``'s judgment (one transaction); returns how many."""
