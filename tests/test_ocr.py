@@ -203,6 +203,26 @@ def test_openvino_reads_what_onnxruntime_reads(key) -> None:
     assert len(onnx.labels) >= 10
 
 
+@pytest.mark.parametrize("key", [ROTATED_SHEET, COMBINED_LABELS_SHEET])
+@pytest.mark.parametrize("turn", [0, 90])
+def test_detection_is_rapidocrs_own_on_the_grey_array(ocr, key, turn) -> None:
+    import numpy as np
+
+    from patimg.ocr.base import rotate_array, to_working_array
+
+    # detect() builds the detector's input from the grey array with a table of normalised values instead of
+    # RapidOCR's float arithmetic over three copied channels: the boxes must be those RapidOCR's own call gives
+    # (a RapidOCR release that changes its pre-processing shows up here).
+    gray = rotate_array(to_working_array(_sheet(key))[0], turn)
+    quads, _ = ocr._engine.text_det(np.repeat(gray[:, :, None], 3, axis=2))
+    own = [
+        (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+        for q in quads
+    ]
+    assert len(own) >= 10
+    assert ocr.detect(gray) == own
+
+
 def test_unknown_ocr_runtime_is_refused() -> None:
     from patimg.ocr.rapid import RapidOcrBackend
 
