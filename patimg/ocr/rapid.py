@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 #: number of readers. Two, with one reader per core (:data:`patimg.reading.READER_CORES`): while one reader's
 #: thread is in Python (cropping, splitting, encoding), the other reader's networks have both cores.
 OPENVINO_THREADS = 2
+#: Input shapes whose compiled kernels OpenVINO keeps per network (the recogniser's few batch shapes stay; old
+#: sheet sizes go).
+RUNTIME_CACHE_SHAPES = 64
 
 
 def _openvino_installed() -> bool:
@@ -51,6 +54,10 @@ class _OpenVinoNetwork:
             # OpenVINO pins its threads to cores by default, and every reader process pins to the same first
             # cores: two readers on a 2-core machine then shared one core (0.72 s a sheet instead of 0.47).
             "ENABLE_CPU_PINNING": False,
+            # What OpenVINO compiles for an input shape is kept, by default for 5,000 shapes; every sheet size is
+            # a detector shape of its own, so a reader's memory grew without end (2.2 GB after 247 real sheets
+            # of many sizes and rising; with 64: 1.3 GB, level, at the same speed; benchmarks/reader_memory.py).
+            "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_SHAPES,
         }
         core = ov.Core()
         self._compiled = core.compile_model(core.read_model(model_path), "CPU", config)
