@@ -51,7 +51,7 @@ def ingest(
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
-        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per core; 1 reads
+        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per core as memory allows; 1 reads
             in this process). Ray: actors (default one per CPU of the cluster). The collection is the same
             whatever the number.
         engine: ``"local"`` reads on this machine (with several workers, many publications' drawings at once,

@@ -163,16 +163,26 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
 #: a reader spends about a third of a sheet in single-threaded Python. Measured on 2 cores, 42 sheets read after
 #: the start: 2 readers 0.47 s a sheet, 1 reader 0.56 s.
 READER_CORES = 1
+#: Memory one reader may hold, bytes: its networks, and what OpenVINO compiles for the input shapes it keeps
+#: (peak 1.26 GB over 247 real sheets of many sizes, ``benchmarks/reader_memory.py``). The default number of
+#: readers fits the machine's memory; a Ray reader actor asks for this much.
+READER_MEMORY = 3 * 2**29  # 1.5 GiB
 #: Sheets a pool's :meth:`SheetReaders.read` is given at once, per worker.
 SHEETS_PER_WORKER = 8
 
 
 def default_workers() -> int:
-    """Worker processes for reading: ``PATIMG_WORKERS`` when set, else one per :data:`READER_CORES` cores."""
+    """Worker processes for reading: ``PATIMG_WORKERS`` when set, else one per :data:`READER_CORES` cores, as
+    many as the machine's memory holds (:data:`READER_MEMORY` each)."""
     configured = os.environ.get("PATIMG_WORKERS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return max(1, (os.cpu_count() or 1) // READER_CORES)
+    by_cores = (os.cpu_count() or 1) // READER_CORES
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not on every OS
+        return max(1, by_cores)
+    return max(1, min(by_cores, memory // READER_MEMORY))
 
 
 # The backend of a worker process, loaded once by the pool's initializer.

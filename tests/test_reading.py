@@ -77,3 +77,24 @@ def test_workers_start_from_a_main_script_without_a_main_guard(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("figures") == 1  # printed by the parent only
     assert "problem None" in done.stdout
+
+
+def test_default_readers_are_one_per_core_as_memory_allows(monkeypatch):
+    from patimg import reading
+
+    monkeypatch.delenv("PATIMG_WORKERS", raising=False)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 64)
+    pages = {"SC_PAGE_SIZE": 4096}
+
+    def sysconf(name):
+        return pages[name]
+
+    monkeypatch.setattr(reading.os, "sysconf", sysconf)
+    pages["SC_PHYS_PAGES"] = 256 * 2**30 // 4096  # 256 GiB: the cores decide
+    assert reading.default_workers() == 64
+    pages["SC_PHYS_PAGES"] = 24 * 2**30 // 4096  # 24 GiB: 16 readers of 1.5 GiB
+    assert reading.default_workers() == 16
+    pages["SC_PHYS_PAGES"] = 2**30 // 4096  # less than one reader's worth: still one
+    assert reading.default_workers() == 1
+    monkeypatch.setenv("PATIMG_WORKERS", "3")
+    assert reading.default_workers() == 3

@@ -16,7 +16,15 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterator, Sequence
 
-from patimg.reading import READER_CORES, SheetJob, SheetReading, read_sheet, reader_ocr, with_image_bytes
+from patimg.reading import (
+    READER_CORES,
+    READER_MEMORY,
+    SheetJob,
+    SheetReading,
+    read_sheet,
+    reader_ocr,
+    with_image_bytes,
+)
 
 #: Sheets handed to one Ray Data run, per actor: enough that starting the actors is a small part of the run.
 SHEETS_PER_ACTOR = 32
@@ -81,6 +89,7 @@ class RaySheetReaders:
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=min(self.actors, len(rows))),
             num_cpus=READER_CORES,
+            memory=READER_MEMORY,
         )
         early: dict[int, SheetReading] = {}  # read before a sheet ahead of them
         next_position = 0
