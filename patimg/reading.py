@@ -164,9 +164,9 @@ def read_sheet(job: SheetJob, *, ocr) -> SheetReading:
 #: the start: 2 readers 0.47 s a sheet, 1 reader 0.56 s.
 READER_CORES = 1
 #: Memory one reader may hold, bytes: its networks, and what OpenVINO compiles for the input shapes it keeps
-#: (peak 1.26 GB over 247 real sheets of many sizes, ``benchmarks/reader_memory.py``). The default number of
+#: (peak 1.4 GB over 247 real sheets of many sizes, ``benchmarks/reader_memory.py``). The default number of
 #: readers fits the machine's memory; a Ray reader actor asks for this much.
-READER_MEMORY = 3 * 2**29  # 1.5 GiB
+READER_MEMORY = 2 * 2**30
 #: Sheets a pool's :meth:`SheetReaders.read` is given at once, per worker.
 SHEETS_PER_WORKER = 8
 

@@ -92,8 +92,8 @@ def test_default_readers_are_one_per_core_as_memory_allows(monkeypatch):
     monkeypatch.setattr(reading.os, "sysconf", sysconf)
     pages["SC_PHYS_PAGES"] = 256 * 2**30 // 4096  # 256 GiB: the cores decide
     assert reading.default_workers() == 64
-    pages["SC_PHYS_PAGES"] = 24 * 2**30 // 4096  # 24 GiB: 16 readers of 1.5 GiB
-    assert reading.default_workers() == 16
+    pages["SC_PHYS_PAGES"] = 24 * 2**30 // 4096  # 24 GiB: 12 readers of 2 GiB
+    assert reading.default_workers() == 12
     pages["SC_PHYS_PAGES"] = 2**30 // 4096  # less than one reader's worth: still one
     assert reading.default_workers() == 1
     monkeypatch.setenv("PATIMG_WORKERS", "3")

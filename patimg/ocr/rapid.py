@@ -25,9 +25,14 @@ if TYPE_CHECKING:
 #: number of readers. Two, with one reader per core (:data:`patimg.reading.READER_CORES`): while one reader's
 #: thread is in Python (cropping, splitting, encoding), the other reader's networks have both cores.
 OPENVINO_THREADS = 2
-#: Input shapes whose compiled kernels OpenVINO keeps per network (the recogniser's few batch shapes stay; old
-#: sheet sizes go).
-RUNTIME_CACHE_SHAPES = 64
+#: Compiled kernels OpenVINO keeps for the recogniser and the direction classifier: about a hundred per input shape
+#: (one per layer that needs one), so about ten shapes, which holds their batch shapes (without them a batch reads
+#: 10-15% slower) and lets the rare widths of long text lines go.
+RUNTIME_CACHE_ENTRIES = 1000
+#: And for the detector: none. Its input shape is the sheet's size, new with every size, and what it kept for each
+#: made a reader's memory grow with every new size (2.2 GB after 247 real sheets and rising; with none, 1.4 GB and
+#: level: benchmarks/reader_memory.py); re-making them was not measurable in a sheet's time.
+DETECTOR_CACHE_ENTRIES = 0
 
 
 def _openvino_installed() -> bool:
@@ -41,7 +46,7 @@ def _openvino_installed() -> bool:
 class _OpenVinoNetwork:
     """One of RapidOCR's networks compiled by OpenVINO, called as RapidOCR calls its ONNX Runtime session."""
 
-    def __init__(self, model_path: str) -> None:
+    def __init__(self, model_path: str, *, cache_entries: int) -> None:
         import openvino as ov
 
         # float32 everywhere: OpenVINO would pick bfloat16 on CPUs with AMX, which reads 1.4x faster again but
@@ -54,10 +59,8 @@ class _OpenVinoNetwork:
             # OpenVINO pins its threads to cores by default, and every reader process pins to the same first
             # cores: two readers on a 2-core machine then shared one core (0.72 s a sheet instead of 0.47).
             "ENABLE_CPU_PINNING": False,
-            # What OpenVINO compiles for an input shape is kept, by default for 5,000 shapes; every sheet size is
-            # a detector shape of its own, so a reader's memory grew without end (2.2 GB after 247 real sheets
-            # of many sizes and rising; with 64: 1.3 GB, level, at the same speed; benchmarks/reader_memory.py).
-            "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_SHAPES,
+            # OpenVINO keeps what it compiles for each input shape, by default 5,000 kernels (about 50 shapes).
+            "CPU_RUNTIME_CACHE_CAPACITY": cache_entries,
         }
         core = ov.Core()
         self._compiled = core.compile_model(core.read_model(model_path), "CPU", config)
@@ -113,9 +116,15 @@ class RapidOcrBackend:
             raise ModelUnavailableError("OpenVINO is not installed: pip install openvino")
         engine = self._engine
         # RapidOCR keeps each network's ONNX Runtime session under these names; the session knows its file.
-        engine.text_det.infer = _OpenVinoNetwork(engine.text_det.infer.session._model_path)
-        engine.text_cls.infer = _OpenVinoNetwork(engine.text_cls.infer.session._model_path)
-        engine.text_rec.session = _OpenVinoNetwork(engine.text_rec.session.session._model_path)
+        engine.text_det.infer = _OpenVinoNetwork(
+            engine.text_det.infer.session._model_path, cache_entries=DETECTOR_CACHE_ENTRIES
+        )
+        engine.text_cls.infer = _OpenVinoNetwork(
+            engine.text_cls.infer.session._model_path, cache_entries=RUNTIME_CACHE_ENTRIES
+        )
+        engine.text_rec.session = _OpenVinoNetwork(
+            engine.text_rec.session.session._model_path, cache_entries=RUNTIME_CACHE_ENTRIES
+        )
 
     def detect(self, gray: np.ndarray) -> list[Box]:
         """Axis-aligned text boxes on a greyscale uint8 array."""
