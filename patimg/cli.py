@@ -299,8 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         default=None,
-        help="readers at once: processes (default: PATIMG_WORKERS or one per core as memory allows; 1: this process), "
-        "or Ray actors with --engine ray (default: one per CPU of the cluster)",
+        help="readers at once: processes (default: PATIMG_WORKERS or one per core as memory allows; "
+        "1: this process), or Ray actors with --engine ray (default: one per CPU of the cluster)",
     )
     _add_engine_options(p, "reads the drawings")
 

@@ -51,9 +51,9 @@ def ingest(
             or folders holding any of those.
         collection: Collection folder.
         ocr: OCR backend name (``"rapidocr"`` offline default, ``"easyocr"`` reference).
-        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per core as memory allows; 1 reads
-            in this process). Ray: actors (default one per CPU of the cluster). The collection is the same
-            whatever the number.
+        workers: Readers at once. Local engine: processes (default ``PATIMG_WORKERS`` or one per core as memory
+            allows; 1 reads in this process). Ray: actors (default one per CPU of the cluster). The collection is
+            the same whatever the number.
         engine: ``"local"`` reads on this machine (with several workers, many publications' drawings at once,
             :mod:`patimg.ingest_ahead`); ``"ray"`` reads many publications' drawings at once on a Ray cluster.
             The collection is the same either way: this process alone writes it.
