@@ -6,9 +6,9 @@ upright, cuts it into figures, tells what each shows (:func:`patimg.figures.figu
 :class:`SheetReading` (PNG bytes, labels, the figure records), which pickles. Only the writer
 (:mod:`patimg.ingest`) touches the collection, so every engine gives the same collection.
 
-Reading is the slow part of ingest (seconds a sheet on a CPU, almost all of it the OCR networks), so a
-publication's sheets are read in parallel: one worker process per core, each with its OCR backend loaded once
-and its networks on two threads (a fixed count, so that every reader reads alike; processes beat one process
+Reading is the slow part of ingest (seconds a sheet on a CPU, almost all of it the OCR networks), so sheets are
+read in parallel, many publications' at once: one worker process per core as memory allows, each with its OCR
+backend loaded once and its networks on two threads (a fixed count, so that every reader reads alike; processes beat one process
 with many threads on the small inputs a recogniser gets, and keep the cores busy while a reader is in Python).
 """
 
