@@ -27,6 +27,7 @@ from patimg.ocr.base import (
     to_gray,
     to_working_array,
 )
+from patimg.ocr.line_direction import text_runs_vertically
 from patimg.types import Box, Label
 
 if TYPE_CHECKING:
@@ -199,15 +200,18 @@ def read_boxes(
     return [(box, text, conf, turn) for box, (_, text, conf, turn) in zip(boxes, best, strict=True)]
 
 
-def detect_boxes(ocr: OcrBackend, image: Image.Image) -> tuple[np.ndarray, list[Box]]:
+def detect_boxes(
+    ocr: OcrBackend, image: Image.Image, *, working: tuple[np.ndarray, float] | None = None
+) -> tuple[np.ndarray, list[Box]]:
     """Native-resolution greyscale array of ``image`` and its text boxes in native pixels.
 
-    Detection runs at the working resolution (fast, the size the detectors like); recognition later
-    crops from the native pixels, which keeps small numerals legible.
+    Detection runs at the working resolution (fast, the size the detectors like; ``working`` when already
+    made, :func:`~patimg.ocr.base.to_working_array`); recognition later crops from the native pixels, which
+    keeps small numerals legible.
     """
     import numpy as np
 
-    gray, scale = to_working_array(image)
+    gray, scale = working or to_working_array(image)
     boxes = [tuple(v / scale for v in box) for box in ocr.detect(gray)]
     return np.asarray(to_gray(image), dtype=np.uint8), boxes
 
@@ -258,6 +262,27 @@ def read_as_given(ocr: OcrBackend, image: Image.Image) -> list[Label]:
     ]
 
 
+def _first_detection(
+    ocr: OcrBackend, gray_image: Image.Image, *, dpi: float, rotation: int | None
+) -> tuple[int, Image.Image, np.ndarray, list[Box]]:
+    """Where a sheet is detected first, and what is found there: ``(turn, the sheet so turned, its native
+    array, its boxes)``.
+
+    A known quarter turn is detected on the upright sheet; an unknown one on the sheet turned a quarter when its
+    text clearly runs up or down (:func:`~patimg.ocr.line_direction.text_runs_vertically`), else as stored.
+    """
+    if rotation is not None:
+        first = rotation % 360 if rotation % 180 else 0
+        turned = rotate_image(gray_image, first) if first else gray_image
+        return first, turned, *detect_boxes(ocr, turned)
+    working = to_working_array(gray_image)
+    gray, scale = working
+    if not text_runs_vertically(gray, dpi=dpi * scale):
+        return 0, gray_image, *detect_boxes(ocr, gray_image, working=working)
+    turned = rotate_image(gray_image, 90)
+    return 90, turned, *detect_boxes(ocr, turned)
+
+
 def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
     """Degrees clockwise (0, 90, 180, 270) that make a drawing sheet upright.
 
@@ -265,8 +290,8 @@ def detect_rotation(image: Image.Image, *, ocr: OcrBackend) -> int:
         image: The sheet as stored.
         ocr: Backend used to read a sample of its text.
     """
-    native, boxes = detect_boxes(ocr, image)
-    return rotation_from_boxes(ocr, native, boxes)
+    first, _, native, boxes = _first_detection(ocr, to_gray(image), dpi=_dpi(image), rotation=None)
+    return (first + rotation_from_boxes(ocr, native, boxes)) % 360
 
 
 def rotate_image(image: Image.Image, degrees_clockwise: int) -> Image.Image:
@@ -296,18 +321,22 @@ def read_drawing(image: Image.Image, *, ocr: OcrBackend, rotation: int | None = 
     if rotation is not None and rotation % 90:
         raise ValueError(f"rotation must be a multiple of 90 degrees, got {rotation}")
     gray_image = to_gray(image)
-    native, boxes = detect_boxes(ocr, gray_image)
+    first, turned, native, boxes = _first_detection(ocr, gray_image, dpi=_dpi(image), rotation=rotation)
     if rotation is None:
-        rotation = rotation_from_boxes(ocr, native, boxes)
+        rotation = first + rotation_from_boxes(ocr, native, boxes)
     rotation %= 360
-    upright = rotate_image(gray_image, rotation)
-    if rotation in (90, 270):
-        # Detectors are trained on horizontal lines and miss many vertical numerals: detect again
-        # on the upright sheet, where the sheet's labels run horizontally.
-        native, boxes = detect_boxes(ocr, upright)
-    else:
-        native = rotate_array(native, rotation)
-        boxes = [rotate_box(box, rotation, (gray_image.width, gray_image.height)) for box in boxes]
+    # Labels are detected on the upright sheet when it is printed landscape (detectors are trained on horizontal
+    # lines and miss many vertical numerals there), else on the sheet as stored, turned after: detect again when
+    # the first detection was elsewhere.
+    frame = rotation if rotation % 180 else 0
+    if frame != first:
+        turned = rotate_image(gray_image, frame)
+        native, boxes = detect_boxes(ocr, turned)
+    rest = (rotation - frame) % 360
+    upright = rotate_image(turned, rest)
+    if rest:
+        native = rotate_array(native, rest)
+        boxes = [rotate_box(box, rest, (turned.width, turned.height)) for box in boxes]
     labels = []
     for box, text, confidence, turn in read_boxes(ocr, native, boxes, rotation=0):
         if confidence >= MIN_CONFIDENCE:
