@@ -24,6 +24,7 @@ from patimg.ocr.base import (
     read_quality,
     rotate_array,
     rotate_box,
+    split_drawing_text,
     to_gray,
     to_working_array,
 )
@@ -175,6 +176,13 @@ def _retry_turns(
     return [(i, quarter if direction == 0 else back) for i, (direction, _) in zip(retry, votes, strict=True)]
 
 
+def _confident_sign(text: str, confidence: float) -> bool:
+    """Whether an upright read is a sign or caption read with confidence: a tall crop so read stays as read (on
+    the real sheets none ever read better a quarter turn away, 33 of 33, and each retry costs two networks)."""
+    kinds = {kind for kind, _ in split_drawing_text(text)}
+    return confidence >= RETRY_CONFIDENCE and bool(kinds) and kinds <= {"reference", "figure"}
+
+
 def read_boxes(
     ocr: OcrBackend, gray: np.ndarray, boxes: list[Box], *, rotation: int
 ) -> list[tuple[Box, str, float, int]]:
@@ -189,7 +197,8 @@ def read_boxes(
     retry = [
         i
         for i, c in enumerate(turned)
-        if c.shape[0] >= VERTICAL_ASPECT * c.shape[1] or best[i][2] < RETRY_CONFIDENCE
+        if best[i][2] < RETRY_CONFIDENCE
+        or (c.shape[0] >= VERTICAL_ASPECT * c.shape[1] and not _confident_sign(best[i][1], best[i][2]))
     ]
     pairs = _retry_turns(ocr, crops, retry, rotation)
     reads = ocr.recognize([rotate_array(crops[i], turn) for i, turn in pairs])
