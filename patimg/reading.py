@@ -92,9 +92,26 @@ class SheetReading:
 
 
 def _png_bytes(image) -> bytes:
+    """A figure image as PNG bytes, fast for the black-and-white drawings most figures are."""
+    histogram = image.histogram() if image.mode == "L" else None
+    if histogram and not any(histogram[1:255]):
+        import cv2
+        import numpy as np
+
+        # Black and white only: rows unfiltered and zlib's run-length strategy (OpenCV's encoder; Pillow always
+        # tries its row filters): as small as Pillow's best (1% larger) in a third of the time, 9 ms a sheet of
+        # pixels instead of 26.
+        settings = (
+            *(cv2.IMWRITE_PNG_COMPRESSION, 1),
+            *(cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE),
+            *(cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE),
+        )
+        encoded, png = cv2.imencode(".png", np.asarray(image), list(settings))
+        if encoded:
+            return png.tobytes()
     buffer = io.BytesIO()
-    # zlib's run-length strategy: half the time of its default on black-and-white drawings (20 ms a sheet of
-    # pixels instead of 38) for files 8% larger; ``optimize`` made them 10% smaller at 6x the time.
+    # Grey: zlib's run-length strategy, half the time of its default on drawings for files 8% larger;
+    # ``optimize`` made them 10% smaller at 6x the time.
     image.save(buffer, format="PNG", compress_level=6, compress_type=zlib.Z_RLE)
     return buffer.getvalue()
 
