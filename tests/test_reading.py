@@ -98,3 +98,22 @@ def test_default_readers_are_one_per_core_as_memory_allows(monkeypatch):
     assert reading.default_workers() == 1
     monkeypatch.setenv("PATIMG_WORKERS", "3")
     assert reading.default_workers() == 3
+
+
+@pytest.mark.parametrize("grey", [False, True])
+def test_figure_pngs_keep_every_pixel(grey):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from patimg.reading import _png_bytes
+
+    # Black and white goes through OpenCV's encoder with unfiltered rows, grey through Pillow's: both lossless.
+    pixels = np.where(np.random.default_rng(7).random((300, 200)) < 0.1, 0, 255).astype(np.uint8)
+    if grey:
+        pixels[100:120, 50:90] = 128
+    png = _png_bytes(Image.fromarray(pixels, mode="L"))
+    with Image.open(io.BytesIO(png)) as back:
+        assert back.format == "PNG" and back.mode == "L"
+        assert np.array_equal(np.asarray(back), pixels)
