@@ -113,7 +113,7 @@ def test_figure_pngs_keep_every_pixel(grey):
     pixels = np.where(np.random.default_rng(7).random((300, 200)) < 0.1, 0, 255).astype(np.uint8)
     if grey:
         pixels[100:120, 50:90] = 128
-    png = _png_bytes(Image.fromarray(pixels, mode="L"))
+    png = _png_bytes(Image.fromarray(pixels))
     with Image.open(io.BytesIO(png)) as back:
         assert back.format == "PNG" and back.mode == "L"
         assert np.array_equal(np.asarray(back), pixels)
