@@ -208,9 +208,15 @@ _worker_ocr = None
 
 def reader_ocr(ocr_name: str, threads: int):
     """The OCR backend of one reader among several: its ONNX Runtime limited to ``threads`` (its share of the
-    cores), where the backend has such a limit."""
+    cores), where the backend has such a limit. OpenCV in this process runs on one thread: its calls on a
+    reader's images are small (crops, one sheet's components), and splitting them over threads that the other
+    readers keep busy cost 15% more CPU for the image work around the networks (0.147 CPU-s a sheet on one
+    thread, 0.161-0.171 on two)."""
+    import cv2
+
     from patimg.ocr import get_ocr
 
+    cv2.setNumThreads(1)
     options = {"threads": threads} if ocr_name == "rapidocr" else {}
     return get_ocr(ocr_name, **options)
 
