@@ -257,3 +257,33 @@ def test_a_turned_drawing_under_an_upright_header_is_turned(ocr) -> None:
     sheet = layout_sheet(2000068)
     assert sheet.rotation == 90
     assert detect_rotation(sheet.image, ocr=ocr) == 90
+
+
+def test_a_sheet_whose_boxes_leave_every_turn_open_is_settled_on_its_largest_crops() -> None:
+    import numpy as np
+
+    from patimg.ocr.orientation import QUICK_SAMPLE, rotation_from_boxes
+
+    gray = np.full((1000, 1000), 255, dtype=np.uint8)
+    boxes = []
+    for k in range(12):
+        x, y = 100 + (k % 4) * 200, 100 + (k // 4) * 200
+        gray[y, x] = 0  # a mark in each box's top-left corner shows which way a crop is turned
+        boxes.append((float(x), float(y), x + 40.0 + k, y + 40.0 + k))  # square: every turn stays open
+
+    class MarkReader:
+        """Reads "104" where the mark is top right (the crop turned a quarter clockwise), nothing elsewhere."""
+
+        reads = 0
+
+        def recognize(self, crops):
+            self.reads += len(crops)
+            marks = [np.argwhere(c < 128)[0] for c in crops]
+            return [
+                ("104", 0.99) if row < c.shape[0] / 2 and col > c.shape[1] / 2 else ("", 0.0)
+                for c, (row, col) in zip(crops, marks, strict=True)
+            ]
+
+    reader = MarkReader()
+    assert rotation_from_boxes(reader, gray, boxes) == 90
+    assert reader.reads == 4 * QUICK_SAMPLE  # the 8 largest crops settle it; all 12 are not read four ways
