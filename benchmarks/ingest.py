@@ -15,10 +15,12 @@ in ``../shared/data``):
 
 ``--compare-to REF`` runs the end-to-end measurement on the git revision ``REF`` too (checked out in a
 temporary worktree, imported from there) and prints the speed-up, so the gain is measured, not remembered.
+``--rounds N`` repeats that comparison N times, the two codes alternating, and prints each round's speed-up and the
+median: a shared or virtual machine's speed drifts by 10-20% over minutes, so one pair of runs can mislead.
 
 Usage::
 
-    python benchmarks/ingest.py [SOURCE ...] [--ocr rapidocr] [--compare-to REF] [--json out.json]
+    python benchmarks/ingest.py [SOURCE ...] [--ocr rapidocr] [--compare-to REF [--rounds N]] [--json out.json]
 
 Default sources: the four USPTO utility grants (29 sheets, 8 of them landscape) and the EPO package in
 ``../shared/data``; the first, the smallest, is the one run alone.
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -196,6 +199,12 @@ def main() -> int:
     parser.add_argument("sources", nargs="*", type=Path)
     parser.add_argument("--ocr", default="rapidocr")
     parser.add_argument("--compare-to", metavar="REF", help="git revision to measure end to end as well")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --compare-to: alternating runs of both codes, one reader per core (the machine's speed drifts)",
+    )
     parser.add_argument("--no-stages", action="store_true", help="end-to-end measurement only")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -245,6 +254,10 @@ def main() -> int:
             )
             try:
                 runs[f"{args.compare_to}"] = running_cost(sources, cores, code=tree)
+                rounds = [(runs[f"this checkout, {cores} worker(s)"], runs[f"{args.compare_to}"])]
+                for _ in range(args.rounds - 1):
+                    theirs = running_cost(sources, cores, code=tree)
+                    rounds.append((running_cost(sources, cores, code=ROOT), theirs))
             finally:
                 subprocess.run(
                     ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
@@ -273,6 +286,22 @@ def main() -> int:
             line += f", {old['running_s_per_sheet'] / best_running:.2f}x once running"
         print(f"{line}, {old['cpu_seconds'] / best_cpu:.2f}x less CPU time")
     result["end_to_end"] = runs
+    if args.compare_to and args.rounds > 1:
+        print(f"\nalternating rounds, {cores} worker(s) each: this checkout against {args.compare_to}")
+        print(f"{'round':>5s} {'running':>8s} {'theirs':>8s} {'speed-up':>9s} {'end to end':>11s}")
+        ratios = []
+        for k, (ours, theirs) in enumerate(rounds, start=1):
+            if ours["running_s_per_sheet"] and theirs["running_s_per_sheet"]:
+                ratios.append(theirs["running_s_per_sheet"] / ours["running_s_per_sheet"])
+                print(
+                    f"{k:5d} {ours['running_s_per_sheet']:8.3f} {theirs['running_s_per_sheet']:8.3f} "
+                    f"{ratios[-1]:8.2f}x {theirs['seconds'] / ours['seconds']:10.2f}x"
+                )
+        if ratios:
+            print(
+                f"once running: median {statistics.median(ratios):.2f}x, {min(ratios):.2f}x to {max(ratios):.2f}x"
+            )
+        result["rounds"] = [{"this_checkout": ours, "compared": theirs} for ours, theirs in rounds]
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0
