@@ -28,8 +28,11 @@ CHAR_INK = 0.12
 #: and the gap between them is under this share of it.
 LEVEL_SHARE = 0.25
 GAP_SHARE = 0.6
+#: Neighbours on one line are the same size across it, to this share.
+SAME_SIZE = 0.7
 #: Text runs vertically when at least this many neighbour pairs stand one above the other, and this many times
-#: as many as stand side by side (real landscape sheets: 21-223 against 0-4; upright ones never reached 10).
+#: as many as stand side by side. Real landscape sheets: 21-223 stacked against 0-4; upright ones (drawings have
+#: stacked blobs too) up to 53 stacked, never more than 1.5 times those side by side.
 MIN_PAIRS = 10
 DOMINANCE = 3
 
@@ -63,7 +66,7 @@ def line_pairs(gray: np.ndarray, *, dpi: float) -> tuple[int, int]:
         return (
             (level < LEVEL_SHARE * size)
             & (gap - (run + run_other) / 2 < GAP_SHARE * size)
-            & (np.minimum(across, across_other) >= 0.7 * size)
+            & (np.minimum(across, across_other) >= SAME_SIZE * size)
         )
 
     side_by_side = along(dy, dx, h, h[nearest], w, w[nearest])
